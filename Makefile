@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make build` then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: build test check lint serve worksheets i18n schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## build: create the venv, install, check the content and build the site into site/
+build: $(VENV)/.installed
+	$(BIN)/handbook build
+
+## check: validate the content only
+check: $(VENV)/.installed
+	$(BIN)/handbook check
+
+## serve: live preview on http://127.0.0.1:8000
+serve: $(VENV)/.installed
+	$(BIN)/handbook serve
+
+## worksheets: only the PDF worksheets
+worksheets: $(VENV)/.installed
+	$(BIN)/handbook worksheets
+
+## lint: ruff and mypy
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/mypy
+
+## test: lint, then every test
+test: lint
+	$(BIN)/pytest
+
+## i18n: extract UI strings from the templates and update every catalogue
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o templates/locales/messages.pot --no-location --omit-header templates
+	$(BIN)/pybabel update -i templates/locales/messages.pot -d templates/locales --no-fuzzy-matching --omit-header --ignore-obsolete
+
+## schema: regenerate schema/*.json from the models
+schema: $(VENV)/.installed
+	$(BIN)/python -c "from pathlib import Path; from generator.schema import write_schemas; write_schemas(Path('.'))"
+
+clean:
+	rm -rf site build .pytest_cache .mypy_cache .ruff_cache

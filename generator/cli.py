@@ -1,0 +1,132 @@
+"""The `handbook` command: thin Click commands that call plain functions in the other modules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import ContentError, HandbookError, Problem, summary_line
+
+FORMATS = ("text", "json", "github")
+
+
+class Context:
+    """What every command shares: the handbook's root folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handbook")
+@click.option("--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              envvar="HANDBOOK_ROOT", help="The handbook's folder (where handbook.yml is).")
+@click.pass_context
+def cli(ctx: click.Context, root: Path) -> None:
+    """Build a civic handbook: check its content, build its site and worksheets, translate and fork it."""
+    ctx.obj = Context(root)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="handbook")
+
+
+def print_problems(problems: list[Problem], fmt: str) -> None:
+    """Print problems in one of the three formats; errors and warnings go to stdout, the count to stderr."""
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+        return
+    for problem in problems:
+        click.echo(problem.as_github() if fmt == "github" else problem.as_text())
+    click.echo(summary_line(problems), err=fmt == "github")
+
+
+def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
+    """Load and validate the handbook; print its problems and raise when there are errors."""
+    from .validate import load_handbook
+
+    if not (root / "handbook.yml").exists():
+        raise HandbookError(f"no handbook.yml in {root.resolve()}; run this in a handbook's folder "
+                            "or pass --root")
+    book = load_handbook(root)
+    if book.problems and (book.errors or not quiet):
+        print_problems(book.problems, fmt)
+    if book.errors:
+        raise ContentError(book.problems)
+    return book
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.")
+@click.option("--strict", is_flag=True, help="Count warnings as errors.")
+@pass_ctx
+def check(obj: Context, fmt: str, strict: bool) -> None:
+    """Load and validate every content file and cross-reference; print every problem."""
+    from .validate import load_handbook
+
+    if not (obj.root / "handbook.yml").exists():
+        raise HandbookError(f"no handbook.yml in {obj.root.resolve()}; run this in a handbook's folder or pass --root")
+    book = load_handbook(obj.root)
+    print_problems(book.problems, fmt)
+    failing = book.problems if strict else book.errors
+    if failing:
+        raise click.exceptions.Exit(1)
+
+
+@cli.group()
+def new() -> None:
+    """Write a skeleton for a new case study, recipe, toolkit or translation (never overwrites)."""
+
+
+def _new_kind(kind: str) -> click.Command:
+    @click.command(name=kind, help=f"Write handbook's skeleton for a new {kind} called SLUG.")
+    @click.argument("slug")
+    @pass_ctx
+    def command(obj: Context, slug: str) -> None:
+        from .scaffold import new_file
+
+        path = new_file(obj.root, kind, slug)
+        click.echo(f"Wrote {path}. Replace every TODO, then run `handbook check`.")
+
+    return command
+
+
+for _kind in ("case", "recipe", "toolkit"):
+    new.add_command(_new_kind(_kind))
+
+
+@new.command(name="translation")
+@click.argument("lang")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def new_translation(obj: Context, lang: str, paths: tuple[Path, ...]) -> None:
+    """Write translation skeletons into LANG for the source files PATHS, with translated_from filled in."""
+    from .scaffold import new_translation as write
+
+    for path in paths:
+        written = write(obj.root, lang, path)
+        click.echo(f"Wrote {written}. Translate its text, keeping the structure.")
+
+
+@cli.command()
+@click.argument("kind", required=False)
+def schema(kind: str | None) -> None:
+    """Print the JSON Schema of KIND (case, recipe, toolkit, handbook, vocabulary, ...), or list the kinds."""
+    from .schema import all_models, schema_text
+
+    names = sorted(all_models())
+    if kind is None:
+        click.echo("\n".join(names))
+        return
+    if kind not in names:
+        raise click.BadParameter(f"{kind!r} is not one of {', '.join(names)}", param_hint="KIND")
+    click.echo(schema_text(kind), nl=False)

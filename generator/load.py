@@ -1,0 +1,230 @@
+"""Safe, line-accurate YAML loading.
+
+Every scalar is kept as the exact string written (no YAML 1.1 implicit typing: `NO` stays
+`"NO"`, `2024-01-01` stays a string); the models convert numbers and dates where a field
+wants one. Anchors, aliases, tags, duplicate keys, several documents, deep nesting, files
+that are too large, not UTF-8 or symlinks are refused, each with its own message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+try:  # the C parser is many times faster; fall back to the pure-Python one
+    _Parser: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Parser = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: plain data (dicts, lists, strings, None) and where each value was written."""
+
+    path: str
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Path_) -> tuple[int, int]:
+        """Line and column of the value at `loc`, or of its nearest written parent."""
+        for end in range(len(loc), -1, -1):
+            found = self.positions.get(tuple(loc[:end]))
+            if found:
+                return found
+        return (1, 1)
+
+
+class LoadError(Exception):
+    """A file could not be loaded; carries the one problem to report."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.as_text())
+        self.problem = problem
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """The path as a contributor knows it: relative to the handbook root, with forward slashes."""
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def read_text(path: Path, shown: str) -> str:
+    """Read a content file as UTF-8 text, refusing symlinks, huge files and other encodings."""
+    raw = _read_bytes(path, shown)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(
+            Problem(shown, line, col, "", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                    "save it as UTF-8")
+        ) from None
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        raise LoadError(Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror}")) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise LoadError(Problem(shown, 1, 1, "", "is a symbolic link; content files must be real files "
+                                "inside the repository"))
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError(Problem(shown, 1, 1, "", "is not a regular file"))
+    if info.st_size > MAX_BYTES:
+        raise LoadError(Problem(shown, 1, 1, "", f"the file is {info.st_size:,} bytes; the limit is "
+                                f"{MAX_BYTES:,} bytes (1 MiB)"))
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise LoadError(Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror}")) from None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(MAX_BYTES + 1)
+
+
+def load_yaml(path: Path, root: Path | None = None) -> Document:
+    """Load one YAML file into a Document, or raise LoadError naming the file, line and reason."""
+    shown = display_path(path, root)
+    return parse_yaml(read_text(path, shown), shown)
+
+
+def parse_yaml(text: str, shown: str) -> Document:
+    """Parse YAML text into a Document (see the module docstring for what is refused)."""
+    doc = Document(shown, None)
+    try:
+        events = yaml.parse(text, Loader=_Parser)
+        doc.data = _Builder(doc, events).build()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise LoadError(Problem(shown, line, col, "", f"YAML syntax error: {reason}")) from None
+    except yaml.reader.ReaderError as exc:  # control characters: located by position, not by mark
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise LoadError(Problem(shown, line, col, "", f"the file holds a control character (#x{exc.character:04x}) "
+                                "that YAML does not allow")) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(Problem(shown, 1, 1, "", f"YAML error: {exc}")) from None
+    return doc
+
+
+class _Builder:
+    """Turns a PyYAML event stream into plain data, recording positions and refusing unsafe YAML."""
+
+    def __init__(self, doc: Document, events: Any) -> None:
+        self.doc = doc
+        self.events = iter(events)
+
+    def fail(self, event: Any, message: str, loc: Path_ = ()) -> LoadError:
+        mark = event.start_mark
+        return LoadError(Problem(self.doc.path, mark.line + 1, mark.column + 1, _field(loc), message))
+
+    def build(self) -> Any:
+        next(self.events)  # StreamStart
+        event = next(self.events)
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        data = self.node(next(self.events), (), 0)
+        end = next(self.events)  # DocumentEnd
+        following = next(self.events)
+        if isinstance(following, yaml.DocumentStartEvent):
+            raise self.fail(following, "holds more than one YAML document; use one document per file")
+        del end
+        return data
+
+    def node(self, event: Any, loc: Path_, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise self.fail(event, f"the file is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(event, f"uses the alias *{event.anchor}; anchors and aliases are not allowed, "
+                            "write the value out in full", loc)
+        if getattr(event, "anchor", None):
+            raise self.fail(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
+                            "allowed", loc)
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!" and not (isinstance(event, yaml.ScalarEvent) and tag is None):
+            raise self.fail(event, f"uses the tag {_short_tag(tag)}; YAML tags are not allowed", loc)
+        self.doc.positions[loc] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.ScalarEvent):
+            plain = event.implicit[0] and not event.style
+            return None if plain and event.value in NULLS else event.value
+        if isinstance(event, yaml.SequenceStartEvent):
+            return self.sequence(loc, depth)
+        return self.mapping(event, loc, depth)
+
+    def sequence(self, loc: Path_, depth: int) -> list[Any]:
+        items: list[Any] = []
+        for event in self.events:
+            if isinstance(event, yaml.SequenceEndEvent):
+                return items
+            items.append(self.node(event, (*loc, len(items)), depth + 1))
+        return items  # pragma: no cover - the parser always closes sequences
+
+    def mapping(self, start: Any, loc: Path_, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for event in self.events:
+            if isinstance(event, yaml.MappingEndEvent):
+                return result
+            key = self.key(event, loc)
+            if key in result:
+                first = self.doc.positions.get((*loc, key), (0, 0))[0]
+                raise self.fail(event, f"duplicate key {key!r} (first written on line {first}); "
+                                "YAML would silently keep only the last one", (*loc, key))
+            value_event = next(self.events)
+            result[key] = self.node(value_event, (*loc, key), depth + 1)
+        return result  # pragma: no cover
+
+    def key(self, event: Any, loc: Path_) -> str:
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(event, "uses an alias as a key; anchors and aliases are not allowed", loc)
+        if not isinstance(event, yaml.ScalarEvent):
+            raise self.fail(event, "has a list or map as a key; keys must be plain words", loc)
+        if event.anchor:
+            raise self.fail(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
+                            "allowed", loc)
+        if event.tag:
+            raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed", loc)
+        if event.value == "<<":
+            raise self.fail(event, "uses a merge key (<<); write the values out in full", loc)
+        return str(event.value)
+
+
+def _field(loc: Path_) -> str:
+    """`outcomes[0].sources` from ('outcomes', 0, 'sources')."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+field_name = _field
+
+
+def _short_tag(tag: str) -> str:
+    """`!!python/object` rather than `tag:yaml.org,2002:python/object`."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag

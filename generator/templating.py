@@ -1,0 +1,80 @@
+"""Shared rendering helpers: Jinja environments with gettext UI strings, placeholders, safe Markdown.
+
+One place for each rule: `fill` is the only placeholder substitution, `markdown_html` the only
+way contributed Markdown becomes HTML, `translations` the only source of UI strings.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown as md
+import nh3
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = "templates/locales"
+_PLACEHOLDER = re.compile(r"\{(institution|place|group)\}")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace `{institution}`, `{place}` and `{group}` by plain substitution; nothing is ever evaluated."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def markdown_html(text: str) -> str:
+    """Contributed Markdown as sanitised HTML: raw HTML escaped, then an allow-list clean by nh3."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Markdown wants `>` for block quotes; restore it at the start of a line only.
+    escaped = re.sub(r"(?m)^(\s{0,3})&gt;", r"\1>", escaped)
+    html = md.markdown(escaped, extensions=["tables", "sane_lists"], output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow")
+
+
+@functools.cache
+def _catalogue(path: Path, mtime: float) -> Translations:
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def translations(root: Path, lang: str) -> NullTranslations:
+    """UI strings for `lang` from `templates/locales/<lang>/LC_MESSAGES/messages.po`; English when missing."""
+    path = root / LOCALES / lang / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return NullTranslations()
+    return _catalogue(path, path.stat().st_mtime)
+
+
+def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.Environment:
+    """A strict, autoescaping Jinja environment over `templates/<folder>` with `lang`'s UI strings."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root / "templates" / folder)),
+        autoescape=options.pop("autoescape", True),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+    env.install_gettext_translations(translations(root, lang), newstyle=True)  # type: ignore[attr-defined]
+    return env

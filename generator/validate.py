@@ -1,0 +1,517 @@
+"""Load every content file, validate it against the models and check every cross-reference.
+
+The result is a `Handbook`: the validated content, per-language overlays, and every problem found.
+Nothing downstream reads YAML again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import i18n
+from .errors import Problem
+from .load import Document, LoadError, Path_, display_path, field_name, load_yaml, read_text
+from .models import (
+    LANG_PATTERN,
+    OVERLAYS,
+    SLUG_PATTERN,
+    Case,
+    Recipe,
+    Settings,
+    Toolkit,
+    Vocabulary,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}
+MODELS: dict[str, type[BaseModel]] = {"case": Case, "recipe": Recipe, "toolkit": Toolkit}
+SETTINGS_FILE = "handbook.yml"
+VOCABULARY_FILE = "handbook/vocabulary.yaml"
+PAGES_FOLDER = "handbook/pages"
+PLACEHOLDERS = ("institution", "place", "group")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+_SLUG = re.compile(SLUG_PATTERN)
+_LANG = re.compile(LANG_PATTERN)
+
+
+@dataclass
+class Entry(Generic[M]):
+    """One validated content file in the source language."""
+
+    kind: str
+    slug: str
+    doc: Document
+    model: M
+
+
+@dataclass
+class Overlay:
+    """A translation of one file into one language, already merged and validated."""
+
+    kind: str
+    slug: str
+    lang: str
+    doc: Document
+    model: BaseModel
+    stale: bool
+
+
+@dataclass
+class Handbook:
+    """Everything the build needs, validated; `problems` lists what is wrong."""
+
+    root: Path
+    settings: Settings = field(default_factory=lambda: Settings(title="Handbook"))
+    vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary(scales={}, sectors={}, models={},
+                                                                        principles={}))
+    cases: dict[str, Entry[Case]] = field(default_factory=dict)
+    recipes: dict[str, Entry[Recipe]] = field(default_factory=dict)
+    toolkits: dict[str, Entry[Toolkit]] = field(default_factory=dict)
+    overlays: dict[tuple[str, str, str], Overlay] = field(default_factory=dict)
+    pages: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> lang -> file
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def source_lang(self) -> str:
+        return self.settings.languages[0]
+
+    def entries(self, kind: str) -> dict[str, Entry[Any]]:
+        return {"case": self.cases, "recipe": self.recipes, "toolkit": self.toolkits}[kind]
+
+    def localized(self, kind: str, slug: str, lang: str) -> tuple[Any, str]:
+        """The model in `lang` and its translation state: source, translated, stale or missing."""
+        entry = self.entries(kind)[slug]
+        if lang == self.source_lang:
+            return entry.model, "source"
+        overlay = self.overlays.get((kind, slug, lang))
+        if overlay is None:
+            return entry.model, "missing"
+        return overlay.model, "stale" if overlay.stale else "translated"
+
+
+def load_handbook(root: Path) -> Handbook:
+    """Load and validate the whole handbook under `root`; problems are collected, never raised."""
+    book = Handbook(root=root)
+    settings_doc = _load(book, root / SETTINGS_FILE)
+    if settings_doc is not None:
+        book.settings = _model(book, settings_doc, Settings) or book.settings
+    vocab_doc = _load(book, root / VOCABULARY_FILE)
+    if vocab_doc is not None:
+        book.vocabulary = _model(book, vocab_doc, Vocabulary) or book.vocabulary
+    sources: dict[tuple[str, str], Document] = {}
+    for kind in MODELS:
+        _load_kind(book, kind, sources)
+    _load_pages(book)
+    _check_references(book)
+    _check_settings(book, settings_doc)
+    _check_vocabulary(book, vocab_doc)
+    book.problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
+    return book
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _load(book: Handbook, path: Path) -> Document | None:
+    book.files += 1
+    if not path.exists() and not path.is_symlink():
+        book.problems.append(Problem(display_path(path, book.root), 1, 1, "", "the file is missing"))
+        return None
+    try:
+        return load_yaml(path, book.root)
+    except LoadError as exc:
+        book.problems.append(exc.problem)
+        return None
+
+
+def _model(book: Handbook, doc: Document, model: type[M], lang: str = "") -> M | None:
+    if doc.data is None:
+        book.problems.append(Problem(doc.path, 1, 1, "", "the file is empty"))
+        return None
+    if not isinstance(doc.data, dict):
+        book.problems.append(Problem(doc.path, 1, 1, "", "the file must hold a map of fields (name: value)"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        book.problems.extend(_explain(doc, exc, model))
+        return None
+
+
+def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Document]) -> None:
+    folder = book.root / FOLDERS[kind]
+    if folder.is_symlink():
+        book.problems.append(Problem(FOLDERS[kind], 1, 1, "", "is a symbolic link; content folders must be real"))
+        return
+    if not folder.is_dir():
+        return
+    overlays: list[tuple[Path, str, str]] = []
+    for path in sorted(folder.iterdir()):
+        name = _parse_name(book, path)
+        if name is None:
+            continue
+        slug, lang = name
+        if lang:
+            overlays.append((path, slug, lang))
+            continue
+        doc = _load(book, path)
+        if doc is None:
+            continue
+        sources[(kind, slug)] = doc
+        model = _model(book, doc, MODELS[kind])
+        if model is not None:
+            book.entries(kind)[slug] = Entry(kind, slug, doc, model)
+            _check_placeholders(book, doc, kind)
+    for path, slug, lang in overlays:
+        _load_overlay(book, kind, path, slug, lang, sources.get((kind, slug)))
+
+
+def _parse_name(book: Handbook, path: Path) -> tuple[str, str] | None:
+    """(slug, lang) from `slug.yaml` or `slug.lang.yaml`; reports names that break the rules."""
+    shown = display_path(path, book.root)
+    if path.name.startswith(".") or path.is_dir():
+        return None
+    if path.suffix in (".yml", ".json"):
+        book.problems.append(Problem(shown, 1, 1, "", f"is ignored: content files end in .yaml, not {path.suffix}",
+                                     "warning"))
+        return None
+    if path.suffix != ".yaml":
+        return None
+    parts = path.name[: -len(".yaml")].split(".")
+    slug, lang = parts[0], parts[1] if len(parts) == 2 else ""
+    if len(parts) > 2 or not _SLUG.match(slug) or len(slug) > 64:
+        book.problems.append(Problem(shown, 1, 1, "", "the file name must be a slug: lowercase letters, digits "
+                                     "and single hyphens, at most 64 characters (like porto-alegre.yaml)"))
+        return None
+    if lang and not _LANG.match(lang):
+        book.problems.append(Problem(shown, 1, 1, "", f"{lang!r} is not a language code (like es or pt-BR)"))
+        return None
+    return slug, lang
+
+
+def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, source: Document | None) -> None:
+    shown = display_path(path, book.root)
+    if lang not in book.settings.languages[1:]:
+        book.problems.append(Problem(shown, 1, 1, "", f"is a translation into {lang!r}, which is not one of the "
+                                     f"handbook's translated languages ({', '.join(book.settings.languages[1:])}) "
+                                     f"in {SETTINGS_FILE}"))
+        return
+    if source is None:
+        book.problems.append(Problem(shown, 1, 1, "", f"is a translation of {slug}.yaml, which does not exist"))
+        return
+    doc = _load(book, path)
+    if doc is None:
+        return
+    overlay_model = _model(book, doc, OVERLAYS[kind])
+    if overlay_model is None:
+        return
+    for loc, message in i18n.structure_problems(source, doc, kind):
+        line, col = doc.where(loc)
+        book.problems.append(Problem(shown, line, col, field_name(loc), message))
+    entry = book.entries(kind).get(slug)
+    if entry is None:
+        return
+    merged = i18n.merge(source.data, doc.data, OVERLAYS[kind])
+    merged_doc = Document(doc.path, merged, doc.positions)
+    model = _model(book, merged_doc, MODELS[kind])
+    if model is None:
+        return
+    current = i18n.digest(kind, source.data)
+    stale = doc.data.get("translated_from") != current
+    book.overlays[(kind, slug, lang)] = Overlay(kind, slug, lang, doc, model, stale)
+
+
+def _load_pages(book: Handbook) -> None:
+    folder = book.root / PAGES_FOLDER
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".md":
+            continue
+        parts = path.name[: -len(".md")].split(".")
+        shown = display_path(path, book.root)
+        try:
+            read_text(path, shown)
+        except LoadError as exc:
+            book.problems.append(exc.problem)
+            continue
+        book.files += 1
+        lang = parts[1] if len(parts) == 2 else book.source_lang
+        if len(parts) > 2 or not _SLUG.match(parts[0]) or (len(parts) == 2 and lang not in book.settings.languages):
+            book.problems.append(Problem(shown, 1, 1, "", "page files are named NAME.md or NAME.LANG.md, with a "
+                                         "language listed in handbook.yml"))
+            continue
+        book.pages.setdefault(parts[0], {})[lang] = path
+    if "index" not in book.pages:
+        book.problems.append(Problem(PAGES_FOLDER, 1, 1, "", "index.md (the home page) is missing"))
+
+
+# ---------------------------------------------------------------- explaining model errors
+
+
+def _explain(doc: Document, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[Path_] = set()
+    for error in exc.errors(include_url=False):
+        loc = _data_loc(doc.data, error["loc"])
+        if loc in seen:  # a union reports one error per alternative; the first one is enough
+            continue
+        seen.add(loc)
+        line, col = doc.where(loc)
+        problems.append(Problem(doc.path, line, col, field_name(loc), _message(error, loc, doc)))
+    return problems
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> Path_:
+    """The part of pydantic's error location that names real places in the data (drops union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if _has(node, part):
+            node = node[part]
+        elif isinstance(part, str) and "[" not in part and part not in _TYPE_TAGS and isinstance(node, dict):
+            out.append(part)  # a missing field: its parent map is where to look
+            break
+        else:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
+
+
+def _message(error: Any, loc: Path_, doc: Document) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx", {})
+    name = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "extra_forbidden":
+        return "is not a known field" + _suggest(name, sorted(_all_field_names()))
+    if kind == "string_too_long":
+        return f"is {len(error['input'])} characters long; the limit is {ctx.get('max_length')}"
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") in (0, 1):
+        return "must not be empty"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} items"
+    if kind == "string_pattern_mismatch":
+        return _pattern_message(name, error["input"])
+    if kind == "string_type" and error["input"] is None:
+        return "is empty; write a value or leave the field out"
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        wanted = {"string_type": "text", "list_type": "a list", "dict_type": "a map"}.get(kind, "a map of fields")
+        return f"must be {wanted}, not {_shape(error['input'])}"
+    if kind.startswith(("int_", "float_")):
+        return f"must be a number, not {error['input']!r}"
+    if kind.startswith("date_"):
+        return f"must be a date written YYYY-MM-DD, not {error['input']!r}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, not {error['input']!r}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return str(error["msg"])
+
+
+def _shape(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    return f"the text {value!r}"
+
+
+def _pattern_message(name: str, value: Any) -> str:
+    if name == "url" or name in ("site_url", "repo_url"):
+        return f"{value!r} must be a full address starting with https://"
+    if name == "country":
+        return f"{value!r} must be a two-letter ISO 3166-1 country code in capitals, like BR or ES"
+    if name == "translated_from":
+        return f"{value!r} must be the 12-character digest printed by `handbook i18n status`"
+    return f"{value!r} must be a slug: lowercase letters, digits and single hyphens (like porto-alegre)"
+
+
+@functools.cache
+def _all_field_names() -> frozenset[str]:
+    names: set[str] = set()
+    for model in (*MODELS.values(), *OVERLAYS.values(), Settings, Vocabulary):
+        _collect_names(model, names)
+    return frozenset(names)
+
+
+def _collect_names(model: type[BaseModel], names: set[str]) -> None:
+    for name, info in model.model_fields.items():
+        names.add(name)
+        for arg in _flatten(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg is not model:
+                _collect_names(arg, names)
+
+
+def _flatten(annotation: Any) -> list[Any]:
+    args = typing.get_args(annotation)
+    return [annotation] if not args else [a for arg in args for a in _flatten(arg)]
+
+
+def _suggest(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# ---------------------------------------------------------------- cross-references
+
+
+def _ref(book: Handbook, doc: Document, loc: Path_, value: str, known: dict[str, Any], what: str) -> None:
+    if value in known:
+        return
+    line, col = doc.where(loc)
+    book.problems.append(Problem(doc.path, line, col, field_name(loc),
+                                 f"{value!r} is not a known {what}{_suggest(value, sorted(known))}"))
+
+
+def _check_references(book: Handbook) -> None:
+    for slug, entry in book.cases.items():
+        _check_case(book, slug, entry)
+    for entry in book.recipes.values():
+        _check_recipe(book, entry)
+    for entry in book.toolkits.values():
+        doc, tk = entry.doc, entry.model
+        for i, r in enumerate(tk.recipes):
+            _ref(book, doc, ("recipes", i), r, book.recipes, "recipe")
+        for i, c in enumerate(tk.cases):
+            _ref(book, doc, ("cases", i), c, book.cases, "case study")
+
+
+def _vocab(book: Handbook, doc: Document, loc: Path_, value: str, vocab: str) -> None:
+    known = getattr(book.vocabulary, vocab)
+    if value not in known:
+        line, col = doc.where(loc)
+        book.problems.append(Problem(doc.path, line, col, field_name(loc),
+                                     f"{value!r} is not in the {vocab} vocabulary ({VOCABULARY_FILE})"
+                                     f"{_suggest(value, sorted(known))}"))
+
+
+def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
+    doc, case = entry.doc, entry.model
+    _vocab(book, doc, ("scale",), case.scale, "scales")
+    for i, s in enumerate(case.sectors):
+        _vocab(book, doc, ("sectors", i), s, "sectors")
+    for i, m in enumerate(case.models):
+        _vocab(book, doc, ("models", i), m, "models")
+    for i, r in enumerate(case.recipes):
+        _ref(book, doc, ("recipes", i), r, book.recipes, "recipe")
+    for i, c in enumerate(case.related):
+        if c == slug:
+            line, col = doc.where(("related", i))
+            book.problems.append(Problem(doc.path, line, col, f"related[{i}]", "a case cannot be related to itself"))
+        else:
+            _ref(book, doc, ("related", i), c, book.cases, "case study")
+    ids: dict[str, int] = {}
+    for i, source in enumerate(case.sources):
+        if source.id in ids:
+            line, col = doc.where(("sources", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
+                                         f"{source.id!r} is used by sources[{ids[source.id]}] already"))
+        ids.setdefault(source.id, i)
+    cited: set[str] = set()
+    for group in ("outcomes", "challenges"):
+        for i, claim in enumerate(getattr(case, group)):
+            for j, sid in enumerate(claim.sources):
+                cited.add(sid)
+                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id in this file")
+    for sid, i in ids.items():
+        if sid not in cited:
+            line, col = doc.where(("sources", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
+                                         f"{sid!r} is never cited by an outcome or challenge", "warning"))
+
+
+def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
+    doc, recipe = entry.doc, entry.model
+    for i, p in enumerate(recipe.principles):
+        _vocab(book, doc, ("principles", i), p, "principles")
+    for i, c in enumerate(recipe.evidence):
+        _ref(book, doc, ("evidence", i), c, book.cases, "case study")
+    sheets: dict[str, int] = {}
+    for i, sheet in enumerate(recipe.worksheets):
+        if sheet.id in sheets:
+            line, col = doc.where(("worksheets", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"worksheets[{i}].id",
+                                         f"{sheet.id!r} is used by worksheets[{sheets[sheet.id]}] already"))
+        sheets.setdefault(sheet.id, i)
+    for i, step in enumerate(recipe.steps):
+        if step.worksheet is not None:
+            _ref(book, doc, ("steps", i, "worksheet"), step.worksheet, sheets, "worksheet id in this recipe")
+
+
+def _check_placeholders(book: Handbook, doc: Document, kind: str) -> None:
+    """Warn about `{placeholders}` that will not be filled; in case studies there are none at all."""
+    allowed = PLACEHOLDERS if kind in ("recipe", "toolkit") else ()
+    for loc, text in _strings(doc.data, ()):
+        for match in _PLACEHOLDER.finditer(text):
+            if match.group(1) not in allowed:
+                line, col = doc.where(loc)
+                hint = f"use one of {{{'}, {'.join(allowed)}}}" if allowed else "case studies take no placeholders"
+                book.problems.append(Problem(doc.path, line, col, field_name(loc),
+                                             f"{match.group(0)} is not a placeholder that will be filled; {hint}",
+                                             "warning"))
+        if text.strip().startswith("TODO"):
+            line, col = doc.where(loc)
+            book.problems.append(Problem(doc.path, line, col, field_name(loc),
+                                         "still holds the skeleton's TODO; write the real text"))
+
+
+def _strings(data: Any, loc: Path_) -> list[tuple[Path_, str]]:
+    if isinstance(data, str):
+        return [(loc, data)]
+    if isinstance(data, dict):
+        return [s for k, v in data.items() for s in _strings(v, (*loc, k))]
+    if isinstance(data, list):
+        return [s for i, v in enumerate(data) for s in _strings(v, (*loc, i))]
+    return []
+
+
+def _check_settings(book: Handbook, doc: Document | None) -> None:
+    if doc is None:
+        return
+    toolkit = book.settings.toolkit
+    if toolkit is not None:
+        _ref(book, doc, ("toolkit",), toolkit, book.toolkits, "toolkit")
+    for i, lang in enumerate(book.settings.complete_languages):
+        if lang not in book.settings.languages:
+            line, col = doc.where(("complete_languages", i))
+            book.problems.append(Problem(doc.path, line, col, f"complete_languages[{i}]",
+                                         f"{lang!r} is not listed in languages"))
+
+
+def _check_vocabulary(book: Handbook, doc: Document | None) -> None:
+    if doc is None:
+        return
+    for vocab in ("scales", "sectors", "models", "principles"):
+        for value, labels in getattr(book.vocabulary, vocab).items():
+            missing = [lang for lang in book.settings.languages if lang not in labels]
+            if missing:
+                line, col = doc.where((vocab, value))
+                book.problems.append(Problem(doc.path, line, col, f"{vocab}.{value}",
+                                             f"has no label in {', '.join(missing)}", "warning"))
