@@ -78,3 +78,14 @@ def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.En
     )
     env.install_gettext_translations(translations(root, lang), newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+def placeholder_values(root: Path, settings: Any, lang: str, institution: str | None = None) -> dict[str, str]:
+    """Values for `{institution}`, `{place}` and `{group}`: the toolkit's word and the fork's settings,
+    or a generic phrase in `lang` ("your institution") where there is none."""
+    _ = translations(root, lang).gettext
+    return {
+        "institution": institution or _("your institution"),
+        "place": settings.place or _("your area"),
+        "group": settings.group or _("your group"),
+    }
