@@ -39,14 +39,14 @@ def main() -> None:
     cli(prog_name="handbook")
 
 
-def print_problems(problems: list[Problem], fmt: str) -> None:
-    """Print problems in one of the three formats; errors and warnings go to stdout, the count to stderr."""
+def print_problems(problems: list[Problem], fmt: str, checked: int = 0) -> None:
+    """Print problems in one of the three formats, then the count (to stderr for github, none for json)."""
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
         return
     for problem in problems:
         click.echo(problem.as_github() if fmt == "github" else problem.as_text())
-    click.echo(summary_line(problems), err=fmt == "github")
+    click.echo(summary_line(problems, checked), err=fmt == "github")
 
 
 def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
@@ -76,9 +76,10 @@ def check(obj: Context, fmt: str, strict: bool) -> None:
     if not (obj.root / "handbook.yml").exists():
         raise HandbookError(f"no handbook.yml in {obj.root.resolve()}; run this in a handbook's folder or pass --root")
     book = load_handbook(obj.root)
-    print_problems(book.problems, fmt)
-    failing = book.problems if strict else book.errors
-    if failing:
+    print_problems(book.problems, fmt, book.files)
+    if strict and book.problems and not book.errors:
+        click.echo("--strict counts warnings as errors", err=True)
+    if book.problems if strict else book.errors:
         raise click.exceptions.Exit(1)
 
 
@@ -88,7 +89,9 @@ def new() -> None:
 
 
 def _new_kind(kind: str) -> click.Command:
-    @click.command(name=kind, help=f"Write handbook's skeleton for a new {kind} called SLUG.")
+    what = "case study" if kind == "case" else kind
+    @click.command(name=kind, short_help=f"Write a skeleton for a new {what}.",
+                   help=f"Write a commented skeleton for a new {what} called SLUG (never overwrites).")
     @click.argument("slug")
     @pass_ctx
     def command(obj: Context, slug: str) -> None:
@@ -130,3 +133,35 @@ def schema(kind: str | None) -> None:
     if kind not in names:
         raise click.BadParameter(f"{kind!r} is not one of {', '.join(names)}", param_hint="KIND")
     click.echo(schema_text(kind), nl=False)
+
+
+@cli.command()
+@click.option("--lang", "langs", multiple=True, help="Build only this language (repeat for several).")
+@click.option("--no-worksheets", is_flag=True, help="Skip the PDF worksheets.")
+@click.option("--no-strict", is_flag=True, help="Do not fail on broken links or MkDocs warnings.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Languages built at once (default: one per core).")
+@pass_ctx
+def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: bool, jobs: int | None) -> None:
+    """Check the content, then build every language, the worksheets and the open data into site/."""
+    import os
+
+    from .build import build as run_build
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    _require_handbook(obj.root)
+    try:
+        report = run_build(obj.root, list(langs) or None, worksheets=not no_worksheets, strict=not no_strict,
+                           progress=lambda line: click.echo(line, err=True), jobs=jobs)
+    except ContentError as exc:
+        print_problems(exc.problems, "text")
+        raise
+    click.echo(f"Built {report.pages} pages in {len(report.languages)} "
+               f"language{'s' if len(report.languages) != 1 else ''} ({', '.join(report.languages)})"
+               f"{f', {report.worksheets} worksheets' if report.worksheets else ''} "
+               f"into {obj.root / 'site'} in {report.seconds:.1f} s")
+
+
+def _require_handbook(root: Path) -> None:
+    if not (root / "handbook.yml").exists():
+        raise HandbookError(f"no handbook.yml in {root.resolve()}; run this in a handbook's folder or pass --root")

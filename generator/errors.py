@@ -68,12 +68,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def summary_line(problems: list[Problem]) -> str:
-    """`N errors in M files` (and warnings when there are some)."""
+def summary_line(problems: list[Problem], checked: int = 0) -> str:
+    """`N errors in M files` (and warnings when there are some); `0 errors in C files` when all `checked` are clean."""
     errors = [p for p in problems if p.level == "error"]
     warnings = [p for p in problems if p.level == "warning"]
-    files = {p.path for p in problems}
+    files = len({p.path for p in problems}) if problems else checked
     line = f"{_plural(len(errors), 'error')}"
     if warnings:
         line += f" and {_plural(len(warnings), 'warning')}"
-    return f"{line} in {_plural(len(files), 'file')}"
+    return f"{line} in {_plural(files, 'file')}"

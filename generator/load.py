@@ -37,6 +37,7 @@ class Document:
     path: str
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each map key was written
 
     def where(self, loc: Path_) -> tuple[int, int]:
         """Line and column of the value at `loc`, or of its nearest written parent."""
@@ -45,6 +46,10 @@ class Document:
             if found:
                 return found
         return (1, 1)
+
+    def where_key(self, loc: Path_) -> tuple[int, int]:
+        """Line and column of the key naming the field at `loc` (for unknown fields), else `where(loc)`."""
+        return self.keys.get(loc) or self.where(loc)
 
 
 class LoadError(Exception):
@@ -76,8 +81,8 @@ def read_text(path: Path, shown: str) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise LoadError(
-            Problem(shown, line, col, "", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-                    "save it as UTF-8")
+            Problem(shown, line, col, "", f"the file is not saved as UTF-8 text (byte 0x{raw[exc.start]:02x} here "
+                    "is not UTF-8); open it in your editor and save it again with the UTF-8 encoding")
         ) from None
 
 
@@ -87,13 +92,14 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     except OSError as exc:
         raise LoadError(Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror}")) from None
     if stat.S_ISLNK(info.st_mode):
-        raise LoadError(Problem(shown, 1, 1, "", "is a symbolic link; content files must be real files "
-                                "inside the repository"))
+        raise LoadError(Problem(shown, 1, 1, "", "the file is a symbolic link, which is not read; replace it "
+                                "with a real file inside the repository"))
     if not stat.S_ISREG(info.st_mode):
-        raise LoadError(Problem(shown, 1, 1, "", "is not a regular file"))
+        raise LoadError(Problem(shown, 1, 1, "", "this is not a regular file; content files must be plain "
+                                "text files"))
     if info.st_size > MAX_BYTES:
-        raise LoadError(Problem(shown, 1, 1, "", f"the file is {info.st_size:,} bytes; the limit is "
-                                f"{MAX_BYTES:,} bytes (1 MiB)"))
+        raise LoadError(Problem(shown, 1, 1, "", f"the file is {info.st_size:,} bytes, more than the limit of "
+                                f"{MAX_BYTES:,} bytes (1 MiB); split it or shorten it"))
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
@@ -116,18 +122,42 @@ def parse_yaml(text: str, shown: str) -> Document:
         events = yaml.parse(text, Loader=_Parser)
         doc.data = _Builder(doc, events).build()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise LoadError(Problem(shown, line, col, "", f"YAML syntax error: {reason}")) from None
+        raise LoadError(_syntax_problem(exc, shown)) from None
     except yaml.reader.ReaderError as exc:  # control characters: located by position, not by mark
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise LoadError(Problem(shown, line, col, "", f"the file holds a control character (#x{exc.character:04x}) "
-                                "that YAML does not allow")) from None
-    except yaml.YAMLError as exc:
-        raise LoadError(Problem(shown, 1, 1, "", f"YAML error: {exc}")) from None
+        # the C parser counts UTF-8 bytes, the Python one characters
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore") if _Parser is not yaml.SafeLoader \
+            else text[: exc.position]
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        raise LoadError(Problem(shown, line, col, "", f"the file holds an invisible control character "
+                                f"(U+{exc.character:04X}) that YAML does not allow; delete it")) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every parser error above is marked
+        raise LoadError(Problem(shown, 1, 1, "", f"the file is not valid YAML: {exc}")) from None
     return doc
+
+
+_HINTS = {
+    "mapping values are not allowed": "if the text holds a colon followed by a space, put the whole text in quotes",
+    "cannot start any token": "indent with spaces, not tabs, and put text that starts with @, ` or % in quotes",
+    "could not find expected ':'": "each line of a map is `name: value`; check the indentation and the colon",
+    "did not find expected key": "check the indentation: fields of the same map line up exactly",
+    "did not find expected '-' indicator": "check the indentation: items of the same list line up exactly",
+    "found unexpected end of stream": "a quote or bracket is opened but never closed",
+    "did not find expected ',' or ']'": "a [ list ] is not closed, or an item in it needs quotes",
+    "did not find expected ',' or '}'": "a { map } is not closed, or a value in it needs quotes",
+}
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+    """A parser error as a problem at the place the parser points at, with a hint where we know one."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    reason = exc.problem or exc.context or "invalid YAML"
+    message = f"the YAML is not valid here: {reason}"
+    if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+        message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+    hint = next((h for key, h in _HINTS.items() if key in reason), "")
+    return Problem(shown, line, col, "", f"{message}; {hint}" if hint else message)
 
 
 class _Builder:
@@ -150,50 +180,59 @@ class _Builder:
         end = next(self.events)  # DocumentEnd
         following = next(self.events)
         if isinstance(following, yaml.DocumentStartEvent):
-            raise self.fail(following, "holds more than one YAML document; use one document per file")
+            raise self.fail(following, "the file holds a second YAML document here (after ---); keep one "
+                            "document per file")
         del end
         return data
 
-    def node(self, event: Any, loc: Path_, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            raise self.fail(event, f"the file is nested more than {MAX_DEPTH} levels deep")
-        if isinstance(event, yaml.AliasEvent):
+    def node(self, event: Any, loc: Path_, depth: int, at: tuple[int, int] | None = None) -> Any:
+        """The value that starts with `event`; a map or list is located at `at`, the key that names it."""
+        cls = type(event)
+        if cls is yaml.AliasEvent:
             raise self.fail(event, f"uses the alias *{event.anchor}; anchors and aliases are not allowed, "
                             "write the value out in full", loc)
-        if getattr(event, "anchor", None):
+        if event.anchor:
             raise self.fail(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
-                            "allowed", loc)
-        tag = getattr(event, "tag", None)
-        if tag and tag != "!" and not (isinstance(event, yaml.ScalarEvent) and tag is None):
-            raise self.fail(event, f"uses the tag {_short_tag(tag)}; YAML tags are not allowed", loc)
-        self.doc.positions[loc] = (event.start_mark.line + 1, event.start_mark.column + 1)
-        if isinstance(event, yaml.ScalarEvent):
-            plain = event.implicit[0] and not event.style
-            return None if plain and event.value in NULLS else event.value
-        if isinstance(event, yaml.SequenceStartEvent):
+                            "allowed, write the value out in full", loc)
+        if event.tag and event.tag != "!":  # `!` alone only says "plain text"
+            raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write a "
+                            "plain value (in quotes if it starts with !)", loc)
+        mark = event.start_mark
+        if cls is yaml.ScalarEvent:
+            self.doc.positions[loc] = (mark.line + 1, mark.column + 1)
+            value = event.value
+            if value in NULLS and event.implicit[0] and not event.style:
+                return None
+            return value
+        if depth >= MAX_DEPTH:
+            raise self.fail(event, f"the file is nested more than {MAX_DEPTH} levels deep; no content needs "
+                            "that many levels")
+        self.doc.positions[loc] = at or (mark.line + 1, mark.column + 1)
+        if cls is yaml.SequenceStartEvent:
             return self.sequence(loc, depth)
-        return self.mapping(event, loc, depth)
+        return self.mapping(loc, depth)
 
     def sequence(self, loc: Path_, depth: int) -> list[Any]:
         items: list[Any] = []
         for event in self.events:
-            if isinstance(event, yaml.SequenceEndEvent):
+            if type(event) is yaml.SequenceEndEvent:
                 return items
             items.append(self.node(event, (*loc, len(items)), depth + 1))
         return items  # pragma: no cover - the parser always closes sequences
 
-    def mapping(self, start: Any, loc: Path_, depth: int) -> dict[str, Any]:
+    def mapping(self, loc: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        keys = self.doc.keys
         for event in self.events:
-            if isinstance(event, yaml.MappingEndEvent):
+            if type(event) is yaml.MappingEndEvent:
                 return result
             key = self.key(event, loc)
+            here = (*loc, key)
             if key in result:
-                first = self.doc.positions.get((*loc, key), (0, 0))[0]
-                raise self.fail(event, f"duplicate key {key!r} (first written on line {first}); "
-                                "YAML would silently keep only the last one", (*loc, key))
-            value_event = next(self.events)
-            result[key] = self.node(value_event, (*loc, key), depth + 1)
+                raise self.fail(event, f"is written twice in the same map (first on line {keys[here][0]}); "
+                                "YAML would silently keep only the last one, so merge them into one", here)
+            at = keys[here] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            result[key] = self.node(next(self.events), here, depth + 1, at)
         return result  # pragma: no cover
 
     def key(self, event: Any, loc: Path_) -> str:
@@ -203,12 +242,14 @@ class _Builder:
             raise self.fail(event, "has a list or map as a key; keys must be plain words", loc)
         if event.anchor:
             raise self.fail(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
-                            "allowed", loc)
+                            "allowed, write the value out in full", loc)
         if event.tag:
-            raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed", loc)
+            raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write "
+                            "a plain name", loc)
         if event.value == "<<":
             raise self.fail(event, "uses a merge key (<<); write the values out in full", loc)
-        return str(event.value)
+        value: str = event.value
+        return value
 
 
 def _field(loc: Path_) -> str:

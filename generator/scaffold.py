@@ -13,7 +13,7 @@ from . import i18n
 from .errors import HandbookError
 from .load import LoadError, load_yaml
 from .models import LANG_PATTERN, OVERLAYS, SLUG_PATTERN
-from .validate import FOLDERS
+from .validate import FOLDERS, SETTINGS_FILE
 
 CASE = """\
 # yaml-language-server: $schema=../../schema/case.schema.json
@@ -119,6 +119,7 @@ def new_file(root: Path, kind: str, slug: str) -> Path:
     if not re.fullmatch(SLUG_PATTERN, slug) or len(slug) > 64:
         raise HandbookError(f"{slug!r} is not a valid slug: use lowercase letters, digits and single hyphens, "
                             "at most 64 characters (like porto-alegre)")
+    _require_handbook(root)
     path = root / FOLDERS[kind] / f"{slug}.yaml"
     text = SKELETONS[kind].format(today=datetime.date.today().isoformat())
     _write_new(path, text)
@@ -129,24 +130,56 @@ def new_translation(root: Path, lang: str, source: Path) -> Path:
     """Write a translation overlay skeleton for `source` with `translated_from` filled in."""
     if not re.fullmatch(LANG_PATTERN, lang):
         raise HandbookError(f"{lang!r} is not a language code (like es or pt-BR)")
+    languages = _languages(root)
+    if lang not in languages[1:]:
+        raise HandbookError(f"{lang!r} is not one of the handbook's translated languages "
+                            f"({', '.join(languages[1:]) or 'none yet'}); add it to `languages` in handbook.yml first")
+    shown = source
     source = source if source.is_absolute() else Path.cwd() / source
     kind = _kind_of(root, source)
     parts = source.name.split(".")
     if len(parts) != 2:
-        raise HandbookError(f"{source.name} is already a translation; give the source file")
+        raise HandbookError(f"{shown} is already a translation; give the source file (like {parts[0]}.yaml)")
     try:
         doc = load_yaml(source, root)
     except LoadError as exc:
-        raise HandbookError(exc.problem.as_text()) from None
+        raise HandbookError(f"{exc.problem.as_text()}\nfix the source file first") from None
     overlay = i18n.extract(doc.data, OVERLAYS[kind])
     header = (f"# yaml-language-server: $schema={_schema_rel(kind)}\n"
               f"# Translation of {source.name} into {lang}. Translate the text; keep the structure and the\n"
               "# number of items. `translated_from` tells the handbook which version of the source this is.\n")
-    body = yaml.safe_dump({"translated_from": i18n.digest(kind, doc.data), **overlay}, allow_unicode=True,
-                          sort_keys=False, width=100)
-    path = source.with_name(f"{parts[0]}.{lang}.yaml")
+    body = yaml.dump({"translated_from": i18n.digest(kind, doc.data), **overlay}, Dumper=_Dumper,
+                     allow_unicode=True, sort_keys=False, width=100)
+    path = shown.with_name(f"{parts[0]}.{lang}.yaml")
     _write_new(path, header + body)
     return path
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes text of several lines as a `|` block, the way contributors write it."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _require_handbook(root: Path) -> None:
+    if not (root / SETTINGS_FILE).is_file():
+        raise HandbookError(f"no {SETTINGS_FILE} in {root.resolve()}; run this in a handbook's folder or pass --root")
+
+
+def _languages(root: Path) -> list[str]:
+    """The handbook's languages from handbook.yml (the first is the source language)."""
+    _require_handbook(root)
+    try:
+        data = load_yaml(root / SETTINGS_FILE, root).data
+    except LoadError as exc:
+        raise HandbookError(f"{exc.problem.as_text()}\nfix {SETTINGS_FILE} first") from None
+    languages = data.get("languages") if isinstance(data, dict) else None
+    return [str(lang) for lang in languages] if isinstance(languages, list) else ["en"]
 
 
 def _kind_of(root: Path, source: Path) -> str:

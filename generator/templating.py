@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,21 @@ def fill(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def markdown_html(text: str) -> str:
-    """Contributed Markdown as sanitised HTML: raw HTML escaped, then an allow-list clean by nh3."""
+def markdown_html(text: str, link: Callable[[str], str] | None = None) -> str:
+    """Contributed Markdown as sanitised HTML: raw HTML escaped, then an allow-list clean by nh3.
+
+    `link` may rewrite each `href` (the site turns relative `page.md` links into `page.html`)."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # Markdown wants `>` for block quotes; restore it at the start of a line only.
     escaped = re.sub(r"(?m)^(\s{0,3})&gt;", r"\1>", escaped)
     html = md.markdown(escaped, extensions=["tables", "sane_lists"], output_format="html")
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if link is not None and tag == "a" and attribute == "href":
+            return link(value)
+        return value
+
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow")
+                     link_rel="noopener noreferrer nofollow", attribute_filter=attribute_filter)
 
 
 @functools.cache
@@ -89,3 +97,14 @@ def placeholder_values(root: Path, settings: Any, lang: str, institution: str | 
         "place": settings.place or _("your area"),
         "group": settings.group or _("your group"),
     }
+
+
+def ui_gettext(root: Path, lang: str) -> Callable[..., str]:
+    """`_("Showing %(n)s", n=3)` outside templates, with the same catalogues as the templates."""
+    catalogue = translations(root, lang)
+
+    def gettext(message: str, **variables: Any) -> str:
+        text = catalogue.gettext(message)
+        return text % variables if variables else text
+
+    return gettext

@@ -70,7 +70,7 @@ class Handbook:
     """Everything the build needs, validated; `problems` lists what is wrong."""
 
     root: Path
-    settings: Settings = field(default_factory=lambda: Settings(title="Handbook"))
+    settings: Settings = field(default_factory=lambda: Settings.model_validate({"title": "Handbook"}))
     vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary(scales={}, sectors={}, models={},
                                                                         principles={}))
     cases: dict[str, Entry[Case]] = field(default_factory=dict)
@@ -80,6 +80,7 @@ class Handbook:
     pages: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> lang -> file
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    broken: set[str] = field(default_factory=set)  # handbook.yml or the vocabulary, when they do not load
 
     @property
     def errors(self) -> list[Problem]:
@@ -90,7 +91,9 @@ class Handbook:
         return self.settings.languages[0]
 
     def entries(self, kind: str) -> dict[str, Entry[Any]]:
-        return {"case": self.cases, "recipe": self.recipes, "toolkit": self.toolkits}[kind]
+        by_kind: dict[str, dict[str, Entry[Any]]] = {"case": self.cases, "recipe": self.recipes,
+                                                     "toolkit": self.toolkits}
+        return by_kind[kind]
 
     def localized(self, kind: str, slug: str, lang: str) -> tuple[Any, str]:
         """The model in `lang` and its translation state: source, translated, stale or missing."""
@@ -107,11 +110,15 @@ def load_handbook(root: Path) -> Handbook:
     """Load and validate the whole handbook under `root`; problems are collected, never raised."""
     book = Handbook(root=root)
     settings_doc = _load(book, root / SETTINGS_FILE)
-    if settings_doc is not None:
-        book.settings = _model(book, settings_doc, Settings) or book.settings
+    settings = _model(book, settings_doc, Settings) if settings_doc is not None else None
+    if settings is None:
+        book.broken.add(SETTINGS_FILE)
+    book.settings = settings or book.settings
     vocab_doc = _load(book, root / VOCABULARY_FILE)
-    if vocab_doc is not None:
-        book.vocabulary = _model(book, vocab_doc, Vocabulary) or book.vocabulary
+    vocabulary = _model(book, vocab_doc, Vocabulary) if vocab_doc is not None else None
+    if vocabulary is None:
+        book.broken.add(VOCABULARY_FILE)
+    book.vocabulary = vocabulary or book.vocabulary
     sources: dict[tuple[str, str], Document] = {}
     for kind in MODELS:
         _load_kind(book, kind, sources)
@@ -160,6 +167,7 @@ def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Documen
     if not folder.is_dir():
         return
     overlays: list[tuple[Path, str, str]] = []
+    written: set[str] = set()  # slugs whose source file exists, even when it does not load
     for path in sorted(folder.iterdir()):
         name = _parse_name(book, path)
         if name is None:
@@ -168,6 +176,7 @@ def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Documen
         if lang:
             overlays.append((path, slug, lang))
             continue
+        written.add(slug)
         doc = _load(book, path)
         if doc is None:
             continue
@@ -177,6 +186,9 @@ def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Documen
             book.entries(kind)[slug] = Entry(kind, slug, doc, model)
             _check_placeholders(book, doc, kind)
     for path, slug, lang in overlays:
+        if slug in written and (kind, slug) not in sources:
+            _load(book, path)  # its source does not load (reported there): only the translation's own YAML is checked
+            continue
         _load_overlay(book, kind, path, slug, lang, sources.get((kind, slug)))
 
 
@@ -205,6 +217,9 @@ def _parse_name(book: Handbook, path: Path) -> tuple[str, str] | None:
 
 def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, source: Document | None) -> None:
     shown = display_path(path, book.root)
+    if SETTINGS_FILE in book.broken:  # the languages are unknown: only the translation's own YAML is checked
+        _load(book, path)
+        return
     if lang not in book.settings.languages[1:]:
         book.problems.append(Problem(shown, 1, 1, "", f"is a translation into {lang!r}, which is not one of the "
                                      f"handbook's translated languages ({', '.join(book.settings.languages[1:])}) "
@@ -271,7 +286,7 @@ def _explain(doc: Document, exc: ValidationError, model: type[BaseModel]) -> lis
         if loc in seen:  # a union reports one error per alternative; the first one is enough
             continue
         seen.add(loc)
-        line, col = doc.where(loc)
+        line, col = doc.where_key(loc) if error["type"] == "extra_forbidden" else doc.where(loc)
         problems.append(Problem(doc.path, line, col, field_name(loc), _message(error, loc, doc)))
     return problems
 
@@ -356,7 +371,8 @@ def _pattern_message(name: str, value: Any) -> str:
 @functools.cache
 def _all_field_names() -> frozenset[str]:
     names: set[str] = set()
-    for model in (*MODELS.values(), *OVERLAYS.values(), Settings, Vocabulary):
+    models: list[type[BaseModel]] = [*MODELS.values(), *OVERLAYS.values(), Settings, Vocabulary]
+    for model in models:
         _collect_names(model, names)
     return frozenset(names)
 
@@ -393,10 +409,10 @@ def _ref(book: Handbook, doc: Document, loc: Path_, value: str, known: dict[str,
 def _check_references(book: Handbook) -> None:
     for slug, entry in book.cases.items():
         _check_case(book, slug, entry)
-    for entry in book.recipes.values():
-        _check_recipe(book, entry)
-    for entry in book.toolkits.values():
-        doc, tk = entry.doc, entry.model
+    for recipe in book.recipes.values():
+        _check_recipe(book, recipe)
+    for toolkit in book.toolkits.values():
+        doc, tk = toolkit.doc, toolkit.model
         for i, r in enumerate(tk.recipes):
             _ref(book, doc, ("recipes", i), r, book.recipes, "recipe")
         for i, c in enumerate(tk.cases):
@@ -405,7 +421,7 @@ def _check_references(book: Handbook) -> None:
 
 def _vocab(book: Handbook, doc: Document, loc: Path_, value: str, vocab: str) -> None:
     known = getattr(book.vocabulary, vocab)
-    if value not in known:
+    if value not in known and VOCABULARY_FILE not in book.broken:  # else every value would be reported
         line, col = doc.where(loc)
         book.problems.append(Problem(doc.path, line, col, field_name(loc),
                                      f"{value!r} is not in the {vocab} vocabulary ({VOCABULARY_FILE})"

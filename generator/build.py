@@ -1,0 +1,241 @@
+"""`handbook build`: check, render every language, build each with MkDocs, add worksheets and data,
+then swap the result into `site/` atomically. A failed build leaves the previous `site/` untouched."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError, HandbookError
+from .render import language_name, render_language
+from .templating import environment, ui_gettext
+from .validate import Handbook, load_handbook
+
+LUNR_LANGS = {"ar", "da", "de", "du", "el", "es", "fi", "fr", "he", "hi", "hu", "hy", "it", "ja", "jp", "kn", "ko",
+              "nl", "no", "pt", "ro", "ru", "sa", "sv", "ta", "te", "th", "tr", "vi", "zh", "en"}
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build made: per language, the pages; and how long it took."""
+
+    languages: list[str] = field(default_factory=list)
+    pages: int = 0
+    worksheets: int = 0
+    seconds: float = 0.0
+
+
+def source_date_epoch(root: Path) -> str:
+    """SOURCE_DATE_EPOCH if set; else the last commit's time; else 0. No wall-clock time reaches the site."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True,
+                             timeout=10, check=False)
+        if out.returncode == 0 and out.stdout.strip().isdigit():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "0"
+
+
+def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path) -> Path:
+    """Write `build/<lang>/mkdocs.yml`, which INHERITs the handbook's `mkdocs.yml`."""
+    settings, root = book.settings, book.root.resolve()
+    _ = ui_gettext(book.root, lang)
+    nav: list[Any] = [{_("Home"): "index.md"}, {_("Case studies"): "cases/index.md"},
+                      {_("Action recipes"): "recipes/index.md"}, {_("Toolkits"): "toolkits/index.md"}]
+    for name, label in (("how-to-use", _("How to use")), ("contribute", _("Contribute")), ("about", _("About"))):
+        if name in book.pages:
+            nav.append({label: f"{name}.md"})
+    extra_pages = sorted(set(book.pages) - {"index", "how-to-use", "contribute", "about"})
+    nav.extend(f"{name}.md" for name in extra_pages)
+    search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
+    if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
+        search["pipeline"] = ["trimmer"]
+    config: dict[str, Any] = {
+        "INHERIT": str(root / "mkdocs.yml"),
+        "site_name": settings.text(settings.title, lang),
+        "site_description": settings.text(settings.description, lang) or None,
+        "docs_dir": "docs",
+        "site_dir": str(site_dir.resolve()),
+        "theme": {"name": "material", "language": lang, "custom_dir": str(root / "templates" / "overrides")},
+        "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
+        "plugins": [{"search": search}, {"tags": {}}],
+        "extra": {"alternate": [{"name": language_name(code), "lang": code, "link": f"../{code}/"}
+                                for code in settings.languages], "generator": False},
+        "extra_css": ["assets/handbook.css"],
+        "extra_javascript": ["assets/handbook.js"],
+        "nav": nav,
+        "copyright": _("Content licensed %(licence)s", licence=settings.licence),
+    }
+    if settings.site_url:
+        config["site_url"] = f"{settings.site_url.rstrip('/')}/{lang}/"
+    if settings.repo_url:
+        config["repo_url"] = settings.repo_url
+    config = {k: v for k, v in config.items() if v is not None}
+    path = build_dir / lang / "mkdocs.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, strict: bool,
+                   print_links: bool) -> tuple[str, int, list[str]]:
+    """Render and build one language; returns (lang, page count, warnings). Raises HandbookError on failure."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    result = render_language(book, lang, build_dir / lang / "docs", print_links)
+    config_file = mkdocs_config(book, lang, build_dir, site_dir / lang)
+    collect = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collect)
+    try:
+        config = load_config(config_file=str(config_file), strict=strict)
+        mkdocs_build(config)
+    except MkDocsException as exc:
+        details = "\n".join(f"  {m}" for m in collect.messages + result.broken_links)
+        raise HandbookError(f"the {lang} site failed to build: {exc}\n{details}".rstrip()) from None
+    finally:
+        logger.removeHandler(collect)
+    warnings = collect.messages + result.broken_links
+    if strict and result.broken_links:
+        raise HandbookError(f"the {lang} site has broken links:\n" + "\n".join(f"  {m}" for m in warnings))
+    return lang, len(result.pages), warnings
+
+
+def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str, int, list[str]]:
+    return build_language(*args)
+
+
+def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
+          progress: Progress = lambda _: None, jobs: int | None = None) -> BuildReport:
+    """Check the content and build the whole site into `root/site`, atomically."""
+    started = time.monotonic()
+    os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
+    progress("Checking the content")
+    book = load_handbook(root)
+    if book.errors:
+        raise ContentError(book.problems)
+    langs = _languages(book, langs)
+    site = root / "site"
+    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
+    report = BuildReport(languages=langs)
+    try:
+        _build_languages(book, langs, root / "build", staging, strict, worksheets, progress, report, jobs)
+        if worksheets:
+            report.worksheets = _worksheets(book, langs, staging, root, progress)
+        _write_root_index(book, langs, staging)
+        _write_data(book, langs, staging, progress)
+        _swap(staging, site)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
+    known = book.settings.languages
+    if not langs:
+        return list(known)
+    unknown = [lang for lang in langs if lang not in known]
+    if unknown:
+        raise HandbookError(f"{', '.join(unknown)} is not a language of this handbook "
+                            f"(handbook.yml lists {', '.join(known)})")
+    return [lang for lang in known if lang in langs]
+
+
+def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging: Path, strict: bool,
+                     worksheets: bool, progress: Progress, report: BuildReport, jobs: int | None) -> None:
+    workers = min(len(langs), jobs or os.cpu_count() or 1)
+    tasks = [(book, lang, build_dir, staging, strict, worksheets) for lang in langs]
+    progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
+    if workers <= 1:
+        results = [_build_one(task) for task in tasks]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_build_one, tasks))
+    for lang, pages, warnings in results:
+        report.pages += pages
+        progress(f"  {lang}: {pages} pages")
+        for warning in warnings:
+            progress(f"  {lang}: warning: {warning}")
+
+
+def _worksheets(book: Handbook, langs: list[str], staging: Path, root: Path, progress: Progress) -> int:
+    try:
+        from .worksheets import build_worksheets
+    except ImportError:  # the worksheet module is optional while it is being written
+        return 0
+    progress("Rendering worksheets")
+    written = build_worksheets(book, langs, ["a4", "letter"], staging, cache_dir=root / "build" / "worksheets-cache")
+    return len(written)
+
+
+def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
+    env = environment(book.root, "site", book.source_lang)
+    languages = [{"code": code, "name": language_name(code),
+                  "title": book.settings.text(book.settings.title, code)} for code in langs]
+    html = env.get_template("index.html.j2").render(
+        title=book.settings.text(book.settings.title, book.source_lang), languages=languages, codes=langs)
+    (staging / "index.html").write_text(html, encoding="utf-8")
+
+
+def _write_data(book: Handbook, langs: list[str], staging: Path, progress: Progress) -> None:
+    try:
+        from .export import write_site_data
+    except ImportError:  # open data arrives with the export module
+        write_site_data = None
+    from .schema import all_models, schema_text
+
+    folder = staging / "schema"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in sorted(all_models()):
+        (folder / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
+    if write_site_data is not None:
+        progress("Writing open data")
+        for lang in langs:
+            write_site_data(book, lang, staging / lang / "data")
+    _ = json  # json stays imported for the data writer's fallback
+
+
+def _swap(staging: Path, site: Path) -> None:
+    """Put the new site in place: rename the old one aside, rename the new one in, then delete the old."""
+    old = None
+    if site.exists() or site.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site.parent))
+        os.rename(site, old / "site")
+    try:
+        os.rename(staging, site)
+    except OSError:
+        if old is not None:
+            os.rename(old / "site", site)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,383 @@
+"""Printable worksheets: Jinja2 HTML from `templates/worksheets/`, rendered to fillable PDFs by WeasyPrint.
+
+One PDF per recipe (its worksheets) and per toolkit (a pack: a cover, then the worksheets of its recipes),
+per language and paper size. Output is reproducible byte for byte, cached by a hash of its inputs, and
+rendered on every core. WeasyPrint may read nothing but the files of `templates/worksheets/`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import mimetypes
+import os
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import HandbookError
+from .models import Block, Recipe, Toolkit, Worksheet
+from .templating import environment, fill, placeholder_values, translations
+from .validate import Handbook
+
+FOLDER = "worksheets"
+STYLESHEET = "worksheet.css"
+PAPERS = {"a4": "A4", "letter": "letter"}  # our name -> CSS page size
+PARALLEL_FROM = 4  # fewer PDFs than this render in this process: starting workers costs more
+PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True, "attachments": None, "custom_metadata": False}
+
+
+def recipe_pdf(slug: str, paper: str) -> str:
+    """File name of a recipe's worksheets, under `<lang>/worksheets/`."""
+    return f"{slug}-{paper}.pdf"
+
+
+def pack_pdf(slug: str, paper: str) -> str:
+    """File name of a toolkit's pack, under `<lang>/worksheets/`."""
+    return f"{slug}-pack-{paper}.pdf"
+
+
+# ---------------------------------------------------------------- what the templates see
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One form field: its unique name and its human label."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class BlockView:
+    kind: str
+    text: str = ""
+    name: str = ""
+    lines: int = 0
+    items: list[Blank] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Blank]] = field(default_factory=list)
+
+    @property
+    def field_count(self) -> int:
+        return len(self.items) + sum(len(r) for r in self.rows) + (1 if self.kind == "prompt" else 0)
+
+
+@dataclass(frozen=True)
+class SheetView:
+    anchor: str
+    title: str
+    intro: str
+    step_number: int
+    step_title: str
+    blocks: list[BlockView]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One recipe's worksheets, in the language they are shown in."""
+
+    slug: str
+    title: str
+    lang: str
+    state: str
+    address: str
+    sheets: list[SheetView]
+
+
+@dataclass(frozen=True)
+class CoverView:
+    title: str
+    summary: str
+    lang: str
+    state: str
+    address: str
+    place: str
+    group: str
+    stakeholders: list[str]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    lang: str
+    title: str
+    handbook_title: str
+    licence: str
+    source_language: str
+    page_size: str
+    date: str
+    sections: list[SectionView]
+    cover: CoverView | None = None
+    page_number: Markup = Markup('<span class="page-number"></span>')
+    page_count: Markup = Markup('<span class="page-count"></span>')
+
+
+# ---------------------------------------------------------------- building the views
+
+
+def _blocks(blocks: list[Block], prefix: str, values: dict[str, str], row_label: str) -> list[BlockView]:
+    views = []
+    for i, block in enumerate(blocks, 1):
+        name = f"{prefix}-{i}"
+        if block.note is not None:
+            views.append(BlockView("note", text=fill(block.note, values)))
+        elif block.fields is not None:
+            views.append(BlockView("fields", items=[Blank(f"{name}-{n}", fill(label, values))
+                                                    for n, label in enumerate(block.fields, 1)]))
+        elif block.prompt is not None:
+            views.append(BlockView("prompt", text=fill(block.prompt.text, values), name=name,
+                                   lines=block.prompt.lines))
+        elif block.table is not None:
+            columns = [fill(c, values) for c in block.table.columns]
+            rows = [[Blank(f"{name}-r{r}c{c}", row_label % {"column": col, "row": r})
+                     for c, col in enumerate(columns, 1)] for r in range(1, block.table.rows + 1)]
+            views.append(BlockView("table", columns=columns, rows=rows))
+        elif block.checklist is not None:
+            views.append(BlockView("checklist", items=[Blank(f"{name}-{n}", fill(item, values))
+                                                       for n, item in enumerate(block.checklist, 1)]))
+    return views
+
+
+def _sheet(recipe: Recipe, sheet: Worksheet, prefix: str, values: dict[str, str], row_label: str) -> SheetView:
+    step_number, step_title = next(((n, fill(s.title, values)) for n, s in enumerate(recipe.steps, 1)
+                                    if s.worksheet == sheet.id), (0, ""))
+    anchor = f"{prefix}-{sheet.id}"
+    return SheetView(anchor, fill(sheet.title, values), fill(sheet.intro or "", values), step_number, step_title,
+                     _blocks(sheet.blocks, anchor, values, row_label))
+
+
+def _address(book: Handbook, lang: str, kind: str, slug: str) -> str:
+    base = book.settings.site_url
+    return f"{base.rstrip('/')}/{lang}/{kind}/{slug}/" if base else ""
+
+
+def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefix: str) -> SectionView:
+    recipe, state = book.localized("recipe", slug, lang)
+    row_label = translations(book.root, lang).gettext("%(column)s, row %(row)s")
+    sheets = [_sheet(recipe, sheet, prefix, values, row_label) for sheet in recipe.worksheets]
+    content_lang = book.source_lang if state == "missing" else lang
+    return SectionView(slug, fill(recipe.title, values), content_lang, state,
+                       _address(book, lang, "recipes", slug), sheets)
+
+
+def _language_name(code: str, lang: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(code).get_display_name(lang) or code)
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def build_date() -> str:
+    """The documents' date, from SOURCE_DATE_EPOCH (the reproducible-builds convention), or 1970."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "0").strip() or "0"
+    try:
+        moment = datetime.datetime.fromtimestamp(int(raw), datetime.UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise HandbookError(f"SOURCE_DATE_EPOCH is {raw!r}; it must be a number of seconds since 1970") from exc
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _document(book: Handbook, lang: str, paper: str, title: str, sections: list[SectionView],
+              cover: CoverView | None = None) -> DocumentView:
+    settings = book.settings
+    return DocumentView(lang, title, settings.text(settings.title, lang), settings.licence,
+                        _language_name(book.source_lang, lang), PAPERS[paper], build_date(), sections, cover)
+
+
+def recipe_document(book: Handbook, slug: str, lang: str, paper: str) -> DocumentView:
+    """What a recipe's PDF shows: its worksheets, placeholders filled with the generic phrases."""
+    values = placeholder_values(book.root, book.settings, lang)
+    section = _section(book, slug, lang, values, slug)
+    return _document(book, lang, paper, section.title, [section])
+
+
+def pack_document(book: Handbook, slug: str, lang: str, paper: str) -> DocumentView:
+    """What a toolkit's pack shows: a cover, then its recipes' worksheets with the toolkit's institution."""
+    toolkit, state = book.localized("toolkit", slug, lang)
+    assert isinstance(toolkit, Toolkit)
+    values = placeholder_values(book.root, book.settings, lang, toolkit.institution)
+    sections: list[SectionView] = []
+    for n, recipe in enumerate(toolkit.recipes, 1):
+        entry = book.recipes.get(recipe)
+        if entry is not None and entry.model.worksheets:
+            prefix = recipe if recipe not in toolkit.recipes[: n - 1] else f"{recipe}-{n}"
+            sections.append(_section(book, recipe, lang, values, prefix))
+    cover = CoverView(fill(toolkit.title, values), fill(toolkit.summary, values),
+                      book.source_lang if state == "missing" else lang, state,
+                      _address(book, lang, "toolkits", slug), book.settings.place or "", book.settings.group or "",
+                      [fill(s, values) for s in toolkit.stakeholders])
+    return _document(book, lang, paper, cover.title, sections, cover)
+
+
+def render_html(book: Handbook, template: str, doc: DocumentView, env: jinja2.Environment | None = None) -> str:
+    """The HTML of one document from `templates/worksheets/<template>`."""
+    env = env or environment(book.root, FOLDER, doc.lang)
+    try:
+        return env.get_template(template).render(doc=doc)
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else template
+        raise HandbookError(f"templates/{FOLDER}/{where}: {exc}") from exc
+
+
+# ---------------------------------------------------------------- rendering PDFs
+
+
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class TemplateFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves the files of one folder; refuses every other URL (other files, http, data, ...)."""
+
+        def __init__(self, folder: Path) -> None:
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.folder = folder.resolve()
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = local_file(url, self.folder)
+            if path is None:
+                self.refused.append(url)
+                raise ValueError(f"worksheets may only use files in templates/{FOLDER}/, not {url[:200]}")
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+
+    return TemplateFetcher
+
+
+def local_file(url: str, folder: Path) -> Path | None:
+    """The file a `file:` URL names, when it is a real file inside `folder` (after resolving symlinks)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost") or parts.query:
+        return None
+    path = Path(urllib.request.url2pathname(parts.path)).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    return path
+
+
+def fetcher(folder: Path) -> Any:
+    """A WeasyPrint URL fetcher that serves only the files under `folder`."""
+    return _fetcher_class()(folder)
+
+
+def render_pdf(html: str, folder: str) -> bytes:
+    """PDF bytes of one worksheet document; runs in a worker process."""
+    from weasyprint import HTML
+
+    base = Path(folder).resolve()
+    document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(base))
+    pdf: bytes = document.write_pdf(**PDF_OPTIONS)
+    return pdf
+
+
+def _input_hash(html: str, css: bytes, paper: str) -> str:
+    import weasyprint
+
+    digest = hashlib.sha256()
+    for part in (html.encode(), css, paper.encode(), weasyprint.__version__.encode(), repr(PDF_OPTIONS).encode()):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file, so a reader never sees half a PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One PDF to produce."""
+
+    target: Path
+    html: str
+    key: str
+
+
+def _jobs(book: Handbook, langs: list[str], papers: list[str], out: Path, css: bytes) -> list[Job]:
+    jobs: list[Job] = []
+    for lang in langs:
+        env = environment(book.root, FOLDER, lang)
+        folder = out / lang / "worksheets"
+        for paper in papers:
+            for slug, entry in book.recipes.items():
+                if entry.model.worksheets:
+                    html = render_html(book, "recipe.html.j2", recipe_document(book, slug, lang, paper), env)
+                    jobs.append(Job(folder / recipe_pdf(slug, paper), html, _input_hash(html, css, paper)))
+            for slug in book.toolkits:
+                html = render_html(book, "pack.html.j2", pack_document(book, slug, lang, paper), env)
+                jobs.append(Job(folder / pack_pdf(slug, paper), html, _input_hash(html, css, paper)))
+    _check_unique(jobs)
+    return jobs
+
+
+def _check_unique(jobs: list[Job]) -> None:
+    seen: set[Path] = set()
+    for job in jobs:
+        if job.target in seen:
+            raise HandbookError(f"two worksheet PDFs would both be {job.target}: a recipe's slug ends in "
+                                "'-pack' and matches a toolkit; rename one of them")
+        seen.add(job.target)
+
+
+def _render_all(jobs: list[Job], folder: Path) -> Iterable[tuple[Job, bytes]]:
+    if len(jobs) < PARALLEL_FROM:
+        for job in jobs:
+            yield job, _render_one(job, folder)
+        return
+    workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [(job, pool.submit(render_pdf, job.html, str(folder))) for job in jobs]
+        for job, future in futures:
+            try:
+                yield job, future.result()
+            except Exception as exc:
+                raise HandbookError(f"could not render {job.target.name}: {exc}") from exc
+
+
+def _render_one(job: Job, folder: Path) -> bytes:
+    try:
+        return render_pdf(job.html, str(folder))
+    except Exception as exc:
+        raise HandbookError(f"could not render {job.target.name}: {exc}") from exc
+
+
+def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: Path,
+                     cache_dir: Path | None = None) -> list[Path]:
+    """Write every recipe's worksheets and every toolkit's pack, for `langs` x `papers`, under
+    `out/<lang>/worksheets/`; with `cache_dir`, PDFs whose inputs are unchanged are copied, not rendered."""
+    unknown = [p for p in papers if p not in PAPERS]
+    if unknown:
+        raise HandbookError(f"unknown paper size {unknown[0]!r}; use one of {', '.join(PAPERS)}")
+    folder = book.root / "templates" / FOLDER
+    css = (folder / STYLESHEET).read_bytes()
+    jobs = _jobs(book, langs, papers, out, css)
+    todo: list[Job] = []
+    for job in jobs:
+        cached = cache_dir / f"{job.key}.pdf" if cache_dir else None
+        if cached is not None and cached.is_file():
+            write_atomic(job.target, cached.read_bytes())
+        else:
+            todo.append(job)
+    unique = list({job.key: job for job in todo}.values())
+    for done, pdf in _render_all(unique, folder):
+        if cache_dir is not None:
+            write_atomic(cache_dir / f"{done.key}.pdf", pdf)
+        for job in todo:
+            if job.key == done.key:
+                write_atomic(job.target, pdf)
+    return [job.target for job in jobs]

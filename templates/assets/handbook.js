@@ -1,0 +1,63 @@
+/* Filters the case cards by sector, model, scale, country and status. The filter lives in the URL's
+   query (?sector=health&status=ongoing) so a filtered view can be shared. Without JavaScript every
+   card stays visible and the form stays hidden. */
+(function () {
+  "use strict";
+  function setup() {
+    var form = document.getElementById("hb-filter");
+    var cards = document.getElementById("hb-cards");
+    var count = document.getElementById("hb-count");
+    if (!form || !cards || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    var fields = { sector: "sectors", model: "models", scale: "scale", country: "country", status: "status" };
+    var items = Array.prototype.slice.call(cards.querySelectorAll(".hb-card"));
+
+    function read() {
+      var params = new URLSearchParams(window.location.search);
+      Object.keys(fields).forEach(function (name) {
+        var select = form.elements[name];
+        var value = params.get(name) || "";
+        if (select && Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
+          select.value = value;
+        }
+      });
+    }
+
+    function apply(push) {
+      var shown = 0;
+      var params = new URLSearchParams();
+      Object.keys(fields).forEach(function (name) {
+        var select = form.elements[name];
+        if (select && select.value) params.set(name, select.value);
+      });
+      items.forEach(function (card) {
+        var ok = true;
+        params.forEach(function (value, name) {
+          var have = (card.getAttribute("data-" + fields[name]) || "").split(" ");
+          if (have.indexOf(value) < 0) ok = false;
+        });
+        card.hidden = !ok;
+        if (ok) shown += 1;
+      });
+      count.textContent = count.getAttribute("data-template")
+        .replace("{shown}", String(shown)).replace("{total}", String(items.length));
+      if (push) {
+        var query = params.toString();
+        var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+        window.history.replaceState(null, "", url);
+      }
+    }
+
+    form.hidden = false;
+    read();
+    apply(false);
+    form.addEventListener("change", function () { apply(true); });
+    form.addEventListener("reset", function () { setTimeout(function () { apply(true); }, 0); });
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
+  if (typeof document$ !== "undefined" && document$.subscribe) {
+    document$.subscribe(setup);
+  } else {
+    document.addEventListener("DOMContentLoaded", setup);
+  }
+})();
