@@ -165,3 +165,33 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
 def _require_handbook(root: Path) -> None:
     if not (root / "handbook.yml").exists():
         raise HandbookError(f"no handbook.yml in {root.resolve()}; run this in a handbook's folder or pass --root")
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation state of the content."""
+
+
+@i18n.command(name="status")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a summary per language; json: every file and its state.")
+@pass_ctx
+def i18n_status(obj: Context, fmt: str) -> None:
+    """Per language: what is translated, missing and stale, with the digest to put in `translated_from`."""
+    from .i18n import status
+    from .validate import load_handbook
+
+    _require_handbook(obj.root)
+    report = status(load_handbook(obj.root))
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for lang, states in report.items():
+        counts = ", ".join(f"{len(items)} {state}" for state, items in states.items())
+        click.echo(f"{lang}: {counts}")
+        for item in states["stale"]:
+            click.echo(f"  stale    {item['translation']} (translated_from {item['translated_from']}; "
+                       f"the source is now {item['digest']})")
+        for item in states["missing"]:
+            digest = f" (digest {item['digest']})" if item["digest"] else ""
+            click.echo(f"  missing  {item['translation']}{digest}")

@@ -116,3 +116,31 @@ def _compare_item(src: Any, ovl: Any, sub: type[BaseModel], loc: Path_, found: l
     _compare(src, ovl, sub, loc, found)
 
 
+
+
+def status(book: Any) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """Per language: which files are translated, missing or stale, with the digest a translation needs."""
+    from .validate import FOLDERS
+
+    report: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for lang in book.settings.languages[1:]:
+        states: dict[str, list[dict[str, str]]] = {"translated": [], "stale": [], "missing": []}
+        for kind in ("case", "recipe", "toolkit"):
+            for slug, entry in sorted(book.entries(kind).items()):
+                current = digest(kind, entry.doc.data)
+                source = f"{FOLDERS[kind]}/{slug}.yaml"
+                overlay = book.overlays.get((kind, slug, lang))
+                item = {"kind": kind, "slug": slug, "source": source, "digest": current,
+                        "translation": f"{FOLDERS[kind]}/{slug}.{lang}.yaml"}
+                if overlay is None:
+                    states["missing"].append(item)
+                elif overlay.stale:
+                    states["stale"].append({**item, "translated_from": str(overlay.doc.data.get("translated_from"))})
+                else:
+                    states["translated"].append(item)
+        for name, files in sorted(book.pages.items()):
+            item = {"kind": "page", "slug": name, "source": f"handbook/pages/{name}.md", "digest": "",
+                    "translation": f"handbook/pages/{name}.{lang}.md"}
+            states["translated" if lang in files else "missing"].append(item)
+        report[lang] = states
+    return report

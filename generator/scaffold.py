@@ -182,6 +182,19 @@ def _languages(root: Path) -> list[str]:
     return [str(lang) for lang in languages] if isinstance(languages, list) else ["en"]
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line text as `|` blocks, so a translator sees paragraphs, not escaped newlines."""
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_BlockDumper.add_representer(str, _str_presenter)
+
+
 def _kind_of(root: Path, source: Path) -> str:
     for kind, folder in FOLDERS.items():
         if source.parent.resolve() == (root / folder).resolve():

@@ -198,8 +198,8 @@ def _parse_name(book: Handbook, path: Path) -> tuple[str, str] | None:
     if path.name.startswith(".") or path.is_dir():
         return None
     if path.suffix in (".yml", ".json"):
-        book.problems.append(Problem(shown, 1, 1, "", f"is ignored: content files end in .yaml, not {path.suffix}",
-                                     "warning"))
+        book.problems.append(Problem(shown, 1, 1, "", "this file is ignored: content files end in .yaml, "
+                                     f"not {path.suffix}", "warning"))
         return None
     if path.suffix != ".yaml":
         return None
@@ -221,12 +221,13 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
         _load(book, path)
         return
     if lang not in book.settings.languages[1:]:
-        book.problems.append(Problem(shown, 1, 1, "", f"is a translation into {lang!r}, which is not one of the "
+        book.problems.append(Problem(shown, 1, 1, "", f"this is a translation into {lang!r}, which is not one of the "
                                      f"handbook's translated languages ({', '.join(book.settings.languages[1:])}) "
                                      f"in {SETTINGS_FILE}"))
         return
     if source is None:
-        book.problems.append(Problem(shown, 1, 1, "", f"is a translation of {slug}.yaml, which does not exist"))
+        book.problems.append(Problem(shown, 1, 1, "", f"this is a translation of {slug}.yaml, which does not exist; "
+                                     "rename or delete it"))
         return
     doc = _load(book, path)
     if doc is None:
@@ -287,7 +288,7 @@ def _explain(doc: Document, exc: ValidationError, model: type[BaseModel]) -> lis
             continue
         seen.add(loc)
         line, col = doc.where_key(loc) if error["type"] == "extra_forbidden" else doc.where(loc)
-        problems.append(Problem(doc.path, line, col, field_name(loc), _message(error, loc, doc)))
+        problems.append(Problem(doc.path, line, col, field_name(loc), _message(error, loc, model)))
     return problems
 
 
@@ -316,29 +317,41 @@ def _has(node: Any, part: Any) -> bool:
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
 
 
-def _message(error: Any, loc: Path_, doc: Document) -> str:
+def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
     kind = error["type"]
     ctx = error.get("ctx", {})
     name = str(loc[-1]) if loc else ""
+    owner = _model_at(model, loc)
     if kind == "missing":
         return "is required but missing"
     if kind == "extra_forbidden":
-        return "is not a known field" + _suggest(name, sorted(_all_field_names()))
+        known = sorted(owner.model_fields) if owner else sorted(_all_field_names())
+        return "is not a known field" + (_suggest(name, known) or f"; the fields here are {', '.join(known)}")
+    if error["input"] is None and kind.endswith("_type"):
+        info = owner.model_fields.get(name) if owner else None
+        optional = info is not None and not info.is_required()
+        return "is empty; write a value" + (" or delete the line" if optional else "")
     if kind == "string_too_long":
         return f"is {len(error['input'])} characters long; the limit is {ctx.get('max_length')}"
+    if kind == "too_long":
+        return f"has too many items; the limit is {ctx.get('max_length')}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}, not {error['input']}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}, not {error['input']}"
     if kind in ("string_too_short", "too_short") and ctx.get("min_length") in (0, 1):
         return "must not be empty"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} items"
     if kind == "string_pattern_mismatch":
         return _pattern_message(name, error["input"])
-    if kind == "string_type" and error["input"] is None:
-        return "is empty; write a value or leave the field out"
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         wanted = {"string_type": "text", "list_type": "a list", "dict_type": "a map"}.get(kind, "a map of fields")
         return f"must be {wanted}, not {_shape(error['input'])}"
-    if kind.startswith(("int_", "float_")):
-        return f"must be a number, not {error['input']!r}"
+    if kind.startswith("int_"):
+        return f"must be a whole number, like 1998, not {error['input']!r}"
+    if kind.startswith("float_"):
+        return f"must be a number, like -30.03, not {error['input']!r}"
     if kind.startswith("date_"):
         return f"must be a date written YYYY-MM-DD, not {error['input']!r}"
     if kind == "literal_error":
@@ -346,6 +359,21 @@ def _message(error: Any, loc: Path_, doc: Document) -> str:
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     return str(error["msg"])
+
+
+def _model_at(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
+    """The model that the field at `loc` belongs to (None when `loc` leaves the models, as in a dict)."""
+    current = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        subs = [a for a in _flatten(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)] \
+            if info else []
+        if not subs:
+            return None
+        current = subs[0]
+    return current
 
 
 def _shape(value: Any) -> str:
@@ -398,12 +426,19 @@ def _suggest(name: str, options: list[str]) -> str:
 # ---------------------------------------------------------------- cross-references
 
 
-def _ref(book: Handbook, doc: Document, loc: Path_, value: str, known: dict[str, Any], what: str) -> None:
+_KINDS = {"recipe": "recipe", "case study": "case", "toolkit": "toolkit"}
+
+
+def _ref(book: Handbook, doc: Document, loc: Path_, value: str, known: dict[str, Any], what: str,
+         hint: str = "") -> None:
+    """Report `value` when it is not one of `known`: the slug of another file, or an id in this one."""
     if value in known:
         return
     line, col = doc.where(loc)
-    book.problems.append(Problem(doc.path, line, col, field_name(loc),
-                                 f"{value!r} is not a known {what}{_suggest(value, sorted(known))}"))
+    kind = _KINDS.get(what)
+    hint = f"there is no {FOLDERS[kind]}/{value}.yaml" if kind else hint
+    book.problems.append(Problem(doc.path, line, col, field_name(loc), f"{value!r} is not a known {what}"
+                                 f"{_suggest(value, sorted(known)) or f' ({hint})'}"))
 
 
 def _check_references(book: Handbook) -> None:
@@ -424,8 +459,13 @@ def _vocab(book: Handbook, doc: Document, loc: Path_, value: str, vocab: str) ->
     if value not in known and VOCABULARY_FILE not in book.broken:  # else every value would be reported
         line, col = doc.where(loc)
         book.problems.append(Problem(doc.path, line, col, field_name(loc),
-                                     f"{value!r} is not in the {vocab} vocabulary ({VOCABULARY_FILE})"
-                                     f"{_suggest(value, sorted(known))}"))
+                                     f"{value!r} is not in the {vocab} vocabulary"
+                                     f"{_suggest(value, sorted(known)) or _options(known)}"))
+
+
+def _options(known: dict[str, Any]) -> str:
+    listed = f"use one of {', '.join(sorted(known))}, " if 0 < len(known) <= 12 else ""
+    return f"; {listed}or add it to {VOCABULARY_FILE}"
 
 
 def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
@@ -440,7 +480,8 @@ def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
     for i, c in enumerate(case.related):
         if c == slug:
             line, col = doc.where(("related", i))
-            book.problems.append(Problem(doc.path, line, col, f"related[{i}]", "a case cannot be related to itself"))
+            book.problems.append(Problem(doc.path, line, col, f"related[{i}]",
+                                         "a case cannot be related to itself; remove it"))
         else:
             _ref(book, doc, ("related", i), c, book.cases, "case study")
     ids: dict[str, int] = {}
@@ -448,19 +489,22 @@ def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
         if source.id in ids:
             line, col = doc.where(("sources", i, "id"))
             book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
-                                         f"{source.id!r} is used by sources[{ids[source.id]}] already"))
+                                         f"{source.id!r} is already the id of sources[{ids[source.id]}]; "
+                                         "give each source its own id"))
         ids.setdefault(source.id, i)
     cited: set[str] = set()
     for group in ("outcomes", "challenges"):
         for i, claim in enumerate(getattr(case, group)):
             for j, sid in enumerate(claim.sources):
                 cited.add(sid)
-                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id in this file")
+                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id",
+                     "no source listed in this file has that id")
     for sid, i in ids.items():
         if sid not in cited:
             line, col = doc.where(("sources", i, "id"))
             book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
-                                         f"{sid!r} is never cited by an outcome or challenge", "warning"))
+                                         f"{sid!r} is never cited by an outcome or challenge; cite it or "
+                                         "remove it", "warning"))
 
 
 def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
@@ -474,11 +518,13 @@ def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
         if sheet.id in sheets:
             line, col = doc.where(("worksheets", i, "id"))
             book.problems.append(Problem(doc.path, line, col, f"worksheets[{i}].id",
-                                         f"{sheet.id!r} is used by worksheets[{sheets[sheet.id]}] already"))
+                                         f"{sheet.id!r} is already the id of worksheets[{sheets[sheet.id]}]; "
+                                         "give each worksheet its own id"))
         sheets.setdefault(sheet.id, i)
     for i, step in enumerate(recipe.steps):
         if step.worksheet is not None:
-            _ref(book, doc, ("steps", i, "worksheet"), step.worksheet, sheets, "worksheet id in this recipe")
+            _ref(book, doc, ("steps", i, "worksheet"), step.worksheet, sheets, "worksheet id",
+                 "no worksheet of this recipe has that id")
 
 
 def _check_placeholders(book: Handbook, doc: Document, kind: str) -> None:
