@@ -76,7 +76,7 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path) ->
         "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
         "plugins": [{"search": search}, {"tags": {}}],
         "extra": {"alternate": [{"name": language_name(code), "lang": code, "link": f"../{code}/"}
-                                for code in settings.languages], "generator": False},
+                                for code in settings.published], "generator": False},
         "extra_css": ["assets/handbook.css"],
         "extra_javascript": ["assets/handbook.js"],
         "nav": nav,
@@ -163,7 +163,7 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
 def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
     known = book.settings.languages
     if not langs:
-        return list(known)
+        return book.settings.published
     unknown = [lang for lang in langs if lang not in known]
     if unknown:
         raise HandbookError(f"{', '.join(unknown)} is not a language of this handbook "

@@ -195,3 +195,41 @@ def i18n_status(obj: Context, fmt: str) -> None:
         for item in states["missing"]:
             digest = f" (digest {item['digest']})" if item["digest"] else ""
             click.echo(f"  missing  {item['translation']}{digest}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--toolkit", "-t", required=True, help="The toolkit to feature, e.g. school or hospital.")
+@click.option("--lang", "-l", required=True, help="The language to publish, e.g. es.")
+@click.option("--place", "-p", required=True, help="Where you are, e.g. Barcelona.")
+@click.option("--group", "-g", required=True, help="Who you are, e.g. 'Hospital del Mar staff and patients'.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Paper for the worksheets.")
+@pass_ctx
+def init(obj: Context, directory: Path, toolkit: str, lang: str, place: str, group: str, paper: str | None) -> None:
+    """Make a ready-to-publish local handbook in DIRECTORY for your place, group and language."""
+    from .scaffold import init_fork
+
+    _require_handbook(obj.root)
+    init_fork(obj.root, directory, toolkit, lang, place, group, paper)
+    click.echo(f"Made a handbook for {group} in {directory}.\nNext:\n  cd {directory}\n  handbook check\n"
+               "  handbook build      # the site and worksheets, in site/\n"
+               "  handbook serve      # preview while you edit")
+
+
+@cli.command()
+@click.option("--lang", "langs", multiple=True, help="Only this language (repeat for several; default: all).")
+@click.option("--paper", "papers", multiple=True, type=click.Choice(["a4", "letter"]),
+              help="Only this paper size (repeat for both; default: both).")
+@pass_ctx
+def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
+    """Render only the PDF worksheets and toolkit packs into site/<lang>/worksheets/."""
+    from .worksheets import build_worksheets
+
+    book = load_checked(obj.root, quiet=True)
+    unknown = [lang for lang in langs if lang not in book.settings.languages]
+    if unknown:
+        raise click.BadParameter(f"{unknown[0]!r} is not one of the handbook's languages "
+                                 f"({', '.join(book.settings.languages)})", param_hint="--lang")
+    written = build_worksheets(book, list(langs) or book.settings.languages, list(papers) or ["a4", "letter"],
+                               obj.root / "site", cache_dir=obj.root / "build" / "worksheets-cache")
+    click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")

@@ -219,6 +219,9 @@ class Settings(Strict):
     description: LocalText | None = Field(None, description="One line about the handbook.")
     languages: list[Lang] = Field(["en"], min_length=1, description="Languages; the first is the source.",
                                   examples=[["en", "es", "pt"]])
+    publish: list[Lang] | None = Field(
+        None, description="Languages to build and publish (default: all of `languages`); a local fork in "
+        "Spanish publishes [es] while its sources stay in English.", examples=[["es"]])
     complete_languages: list[Lang] = Field(
         [], description="Languages whose UI strings must all be translated (checked by the tests).")
     site_url: AnyUrl | None = Field(None, description="Where the site is published.")
@@ -237,7 +240,15 @@ class Settings(Strict):
     def _unique_languages(self) -> Settings:
         if len(set(self.languages)) != len(self.languages):
             raise ValueError("languages lists a language twice")
+        unknown = [lang for lang in self.publish or [] if lang not in self.languages]
+        if unknown:
+            raise ValueError(f"publish lists {', '.join(unknown)}, which is not in languages")
         return self
+
+    @property
+    def published(self) -> list[str]:
+        """The languages a build publishes, in the order of `languages`."""
+        return [lang for lang in self.languages if self.publish is None or lang in self.publish]
 
     def text(self, value: LocalText | None, lang: str) -> str:
         """A setting in `lang`, falling back to the source language."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import yaml
@@ -216,3 +218,68 @@ def _write_new(path: Path, text: str) -> None:
         raise HandbookError(f"{path} already exists; nothing was written") from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+FORK_PARTS = ("handbook", "toolkits", "templates", "schema", "mkdocs.yml", "babel.cfg")
+
+FORK_SETTINGS = """\
+# yaml-language-server: $schema=schema/handbook.schema.json
+# The settings of this local handbook, made by `handbook init` for {group}.
+# Edit freely; run `handbook check` after.
+title: {title}
+description: {description}
+languages: {languages}          # the first is the language the content is written in
+publish: [{lang}]               # the languages this site publishes
+complete_languages: []
+licence: {licence}
+paper: {paper}
+place: {place}
+group: {group_json}
+toolkit: {toolkit}              # the toolkit featured on the home page
+# site_url: https://...         # where you publish it: fills links in the printed worksheets
+# repo_url: https://...         # your repository: for "edit this page" links
+"""
+
+
+def init_fork(source: Path, target: Path, toolkit: str, lang: str, place: str, group: str,
+              paper: str | None = None) -> list[Path]:
+    """Write a ready-to-publish local handbook into `target`: content, templates and settings."""
+    from .validate import load_handbook
+
+    book = load_handbook(source)
+    if book.errors:
+        raise HandbookError(f"the handbook in {source} has errors; run `handbook check` there first")
+    if toolkit not in book.toolkits:
+        raise HandbookError(f"{toolkit!r} is not a toolkit of this handbook; choose one of "
+                            f"{', '.join(sorted(book.toolkits))}")
+    if lang not in book.settings.languages:
+        raise HandbookError(f"{lang!r} is not a language of this handbook; choose one of "
+                            f"{', '.join(book.settings.languages)}")
+    for name, value in (("--place", place), ("--group", group)):
+        if not value.strip() or "\n" in value:
+            raise HandbookError(f"{name} must be one line of text")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise HandbookError(f"{target} already exists and is not empty; nothing was written")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for part in FORK_PARTS:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, target / part, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"))
+            written.append(target / part)
+        elif src.is_file():
+            shutil.copyfile(src, target / part)
+            written.append(target / part)
+    settings = book.settings
+    languages = [settings.languages[0]] + ([lang] if lang != settings.languages[0] else [])
+    title = settings.text(settings.title, lang)
+    text = FORK_SETTINGS.format(
+        group=group, title=json.dumps(f"{title}: {place}", ensure_ascii=False),
+        description=json.dumps(settings.text(settings.description, lang) or title, ensure_ascii=False),
+        languages=json.dumps(languages), lang=lang, licence=settings.licence, paper=paper or settings.paper,
+        place=json.dumps(place, ensure_ascii=False), group_json=json.dumps(group, ensure_ascii=False),
+        toolkit=toolkit)
+    _write_new(target / "handbook.yml", text)
+    written.append(target / "handbook.yml")
+    return written

@@ -336,9 +336,9 @@ def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
     if kind == "too_long":
         return f"has too many items; the limit is {ctx.get('max_length')}"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"must be at least {ctx.get('ge', ctx.get('gt'))}, not {error['input']}"
+        return f"must be at least {ctx.get('ge', ctx.get('gt')):g}, not {error['input']}"
     if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {ctx.get('le', ctx.get('lt'))}, not {error['input']}"
+        return f"must be at most {ctx.get('le', ctx.get('lt')):g}, not {error['input']}"
     if kind in ("string_too_short", "too_short") and ctx.get("min_length") in (0, 1):
         return "must not be empty"
     if kind == "too_short":

@@ -154,8 +154,9 @@ def _sheet(recipe: Recipe, sheet: Worksheet, prefix: str, values: dict[str, str]
 
 
 def _address(book: Handbook, lang: str, kind: str, slug: str) -> str:
+    """The page's published address; pages are plain `.html` files (`use_directory_urls: false` in mkdocs.yml)."""
     base = book.settings.site_url
-    return f"{base.rstrip('/')}/{lang}/{kind}/{slug}/" if base else ""
+    return f"{base.rstrip('/')}/{lang}/{kind}/{slug}.html" if base else ""
 
 
 def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefix: str) -> SectionView:
@@ -234,7 +235,7 @@ def render_html(book: Handbook, template: str, doc: DocumentView, env: jinja2.En
 def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class TemplateFetcher(URLFetcher):  # type: ignore[misc]
+    class TemplateFetcher(URLFetcher):
         """Serves the files of one folder; refuses every other URL (other files, http, data, ...)."""
 
         def __init__(self, folder: Path) -> None:
