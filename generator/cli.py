@@ -233,3 +233,32 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     written = build_worksheets(book, list(langs) or book.settings.languages, list(papers) or ["a4", "letter"],
                                obj.root / "site", cache_dir=obj.root / "build" / "worksheets-cache")
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
+              help="json: cases and recipes with every field; csv: one row a case.")
+@click.option("--lang", default=None, help="Language of the text (default: the source language).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (never overwritten) instead of standard output.")
+@pass_ctx
+def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> None:
+    """Export the case studies (and recipes, in JSON) as open data."""
+    from .export import cases_csv, cases_data, recipes_data, to_json
+
+    _require_handbook(obj.root)
+    book = load_checked(obj.root, quiet=True)
+    lang = lang or book.source_lang
+    if lang not in book.settings.languages:
+        raise click.BadParameter(f"{lang!r} is not one of {', '.join(book.settings.languages)}", param_hint="--lang")
+    if fmt == "csv":
+        text = cases_csv(book, lang)
+    else:
+        text = to_json({**cases_data(book, lang), "recipes": recipes_data(book, lang)["recipes"]})
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from .scaffold import _write_new
+
+    _write_new(output, text)
+    click.echo(f"Wrote {output}", err=True)

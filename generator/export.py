@@ -1,0 +1,82 @@
+"""Open data: the case studies and recipes as JSON and CSV, with the licence and stable ids.
+
+CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) are
+prefixed with an apostrophe, so opening the file never runs anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from .validate import Handbook
+
+CSV_COLUMNS = ["id", "title", "summary", "place", "region", "country", "lat", "lon", "start", "end", "scale",
+               "sectors", "models", "sources", "reviewed", "url"]
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _page_url(book: Handbook, lang: str, kind: str, slug: str) -> str:
+    base = book.settings.site_url
+    return f"{base.rstrip('/')}/{lang}/{kind}s/{slug}.html" if base else f"{kind}s/{slug}.html"
+
+
+def cases_data(book: Handbook, lang: str) -> dict[str, Any]:
+    """Every case study in `lang` (translated where a translation exists), ready for `json.dumps`."""
+    items = []
+    for slug in sorted(book.cases):
+        model, state = book.localized("case", slug, lang)
+        items.append({"id": slug, "url": _page_url(book, lang, "case", slug), "translation": state,
+                      **model.model_dump(mode="json", exclude_none=True)})
+    return {"licence": book.settings.licence, "language": lang, "schema": "case.schema.json", "cases": items}
+
+
+def recipes_data(book: Handbook, lang: str) -> dict[str, Any]:
+    items = []
+    for slug in sorted(book.recipes):
+        model, state = book.localized("recipe", slug, lang)
+        items.append({"id": slug, "url": _page_url(book, lang, "recipe", slug), "translation": state,
+                      **model.model_dump(mode="json", exclude_none=True)})
+    return {"licence": book.settings.licence, "language": lang, "schema": "recipe.schema.json", "recipes": items}
+
+
+def neutralise(value: Any) -> str:
+    """A CSV cell that no spreadsheet will run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):  # numbers (a negative longitude) cannot run as formulas
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def cases_csv(book: Handbook, lang: str) -> str:
+    """One row a case: the fields a spreadsheet user filters on."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in cases_data(book, lang)["cases"]:
+        place, period = item["place"], item["period"]
+        row = [item["id"], item["title"], item["summary"], place["name"], place.get("region"), place["country"],
+               place.get("lat"), place.get("lon"), period["start"], period.get("end"), item["scale"],
+               ";".join(item["sectors"]), ";".join(item["models"]), len(item["sources"]), item["reviewed"],
+               item["url"]]
+        writer.writerow([neutralise(v) for v in row])
+    return buffer.getvalue()
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_site_data(book: Handbook, lang: str, folder: Path) -> list[Path]:
+    """`cases.json`, `cases.csv` and `recipes.json` for one language of the site."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"cases.json": to_json(cases_data(book, lang)), "cases.csv": cases_csv(book, lang),
+             "recipes.json": to_json(recipes_data(book, lang))}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / name for name in files]
