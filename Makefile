@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: build test check lint serve worksheets i18n schema clean
+.PHONY: build test check check-github lint serve worksheets i18n schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ build: $(VENV)/.installed
 ## check: validate the content only
 check: $(VENV)/.installed
 	$(BIN)/handbook check
+
+## check-github: validate the content, printing problems as annotations on the pull request's lines (CI)
+check-github: $(VENV)/.installed
+	$(BIN)/handbook check --format github
 
 ## serve: live preview on http://127.0.0.1:8000
 serve: $(VENV)/.installed

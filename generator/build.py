@@ -63,6 +63,8 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path) ->
             nav.append({label: f"{name}.md"})
     extra_pages = sorted(set(book.pages) - {"index", "how-to-use", "contribute", "about"})
     nav.extend(f"{name}.md" for name in extra_pages)
+    nav.append({_("Open data"): "data.md"})
+    nav.append({_("Reference"): [{_("Fields"): "reference/fields.md"}, {_("Command line"): "reference/cli.md"}]})
     search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
     if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
         search["pipeline"] = ["trimmer"]

@@ -62,12 +62,16 @@ class LoadError(Exception):
 
 def display_path(path: Path, root: Path | None = None) -> str:
     """The path as a contributor knows it: relative to the handbook root, with forward slashes."""
+    text = path.as_posix()
     if root is not None:
+        prefix = root.as_posix().rstrip("/") + "/"
+        if text.startswith(prefix):  # the common case, without pathlib's slower relative_to
+            return text[len(prefix):]
         try:
             return path.relative_to(root).as_posix()
         except ValueError:
             pass
-    return path.as_posix()
+    return text
 
 
 def read_text(path: Path, shown: str) -> str:
@@ -118,9 +122,9 @@ def load_yaml(path: Path, root: Path | None = None) -> Document:
 def parse_yaml(text: str, shown: str) -> Document:
     """Parse YAML text into a Document (see the module docstring for what is refused)."""
     doc = Document(shown, None)
+    parser = _Parser(text)
     try:
-        events = yaml.parse(text, Loader=_Parser)
-        doc.data = _Builder(doc, events).build()
+        doc.data = _Builder(doc, parser.get_event).build()
     except yaml.MarkedYAMLError as exc:
         raise LoadError(_syntax_problem(exc, shown)) from None
     except yaml.reader.ReaderError as exc:  # control characters: located by position, not by mark
@@ -133,6 +137,8 @@ def parse_yaml(text: str, shown: str) -> Document:
                                 f"(U+{exc.character:04X}) that YAML does not allow; delete it")) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error above is marked
         raise LoadError(Problem(shown, 1, 1, "", f"the file is not valid YAML: {exc}")) from None
+    finally:
+        parser.dispose()
     return doc
 
 
@@ -160,29 +166,34 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
     return Problem(shown, line, col, "", f"{message}; {hint}" if hint else message)
 
 
-class _Builder:
-    """Turns a PyYAML event stream into plain data, recording positions and refusing unsafe YAML."""
+_Scalar, _SeqEnd, _MapEnd = yaml.ScalarEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent
 
-    def __init__(self, doc: Document, events: Any) -> None:
+
+class _Builder:
+    """Turns a PyYAML event stream into plain data, recording positions and refusing unsafe YAML.
+
+    Plain scalars without anchor or tag, by far the most common events, take a short path inline:
+    this loop is most of the time `handbook check` takes.
+    """
+
+    def __init__(self, doc: Document, next_event: Any) -> None:
         self.doc = doc
-        self.events = iter(events)
+        self.next = next_event
 
     def fail(self, event: Any, message: str, loc: Path_ = ()) -> LoadError:
         mark = event.start_mark
         return LoadError(Problem(self.doc.path, mark.line + 1, mark.column + 1, _field(loc), message))
 
     def build(self) -> Any:
-        next(self.events)  # StreamStart
-        event = next(self.events)
-        if isinstance(event, yaml.StreamEndEvent):
+        self.next()  # StreamStart
+        if type(self.next()) is yaml.StreamEndEvent:
             return None
-        data = self.node(next(self.events), (), 0)
-        end = next(self.events)  # DocumentEnd
-        following = next(self.events)
-        if isinstance(following, yaml.DocumentStartEvent):
+        data = self.node(self.next(), (), 0)
+        self.next()  # DocumentEnd
+        following = self.next()
+        if type(following) is yaml.DocumentStartEvent:
             raise self.fail(following, "the file holds a second YAML document here (after ---); keep one "
                             "document per file")
-        del end
         return data
 
     def node(self, event: Any, loc: Path_, depth: int, at: tuple[int, int] | None = None) -> Any:
@@ -198,7 +209,7 @@ class _Builder:
             raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write a "
                             "plain value (in quotes if it starts with !)", loc)
         mark = event.start_mark
-        if cls is yaml.ScalarEvent:
+        if cls is _Scalar:
             self.doc.positions[loc] = (mark.line + 1, mark.column + 1)
             value = event.value
             if value in NULLS and event.implicit[0] and not event.style:
@@ -214,28 +225,48 @@ class _Builder:
 
     def sequence(self, loc: Path_, depth: int) -> list[Any]:
         items: list[Any] = []
-        for event in self.events:
-            if type(event) is yaml.SequenceEndEvent:
+        positions, next_event = self.doc.positions, self.next
+        while True:
+            event = next_event()
+            cls = type(event)
+            if cls is _SeqEnd:
                 return items
-            items.append(self.node(event, (*loc, len(items)), depth + 1))
-        return items  # pragma: no cover - the parser always closes sequences
+            here = (*loc, len(items))
+            if cls is _Scalar and event.anchor is None and event.tag is None:  # the short path
+                mark = event.start_mark
+                positions[here] = (mark.line + 1, mark.column + 1)
+                value = event.value
+                items.append(None if value in NULLS and event.implicit[0] and not event.style else value)
+            else:
+                items.append(self.node(event, here, depth + 1))
 
     def mapping(self, loc: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        keys = self.doc.keys
-        for event in self.events:
-            if type(event) is yaml.MappingEndEvent:
+        keys, positions, next_event = self.doc.keys, self.doc.positions, self.next
+        while True:
+            event = next_event()
+            if type(event) is _MapEnd:
                 return result
             key = self.key(event, loc)
             here = (*loc, key)
             if key in result:
                 raise self.fail(event, f"is written twice in the same map (first on line {keys[here][0]}); "
                                 "YAML would silently keep only the last one, so merge them into one", here)
-            at = keys[here] = (event.start_mark.line + 1, event.start_mark.column + 1)
-            result[key] = self.node(next(self.events), here, depth + 1, at)
-        return result  # pragma: no cover
+            mark = event.start_mark
+            at = keys[here] = (mark.line + 1, mark.column + 1)
+            event = next_event()
+            if type(event) is _Scalar and event.anchor is None and event.tag is None:  # the short path
+                mark = event.start_mark
+                positions[here] = (mark.line + 1, mark.column + 1)
+                value = event.value
+                result[key] = None if value in NULLS and event.implicit[0] and not event.style else value
+            else:
+                result[key] = self.node(event, here, depth + 1, at)
 
     def key(self, event: Any, loc: Path_) -> str:
+        if type(event) is _Scalar and event.anchor is None and event.tag is None and event.value != "<<":
+            value: str = event.value
+            return value
         if isinstance(event, yaml.AliasEvent):
             raise self.fail(event, "uses an alias as a key; anchors and aliases are not allowed", loc)
         if not isinstance(event, yaml.ScalarEvent):

@@ -18,6 +18,7 @@ from babel import Locale, UnknownLocaleError
 from markupsafe import Markup, escape
 
 from .models import Case, Recipe, Toolkit
+from .reference import reference_pages
 from .templating import environment, fill, markdown_html, placeholder_values, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
 
@@ -135,6 +136,8 @@ class Renderer:
         self.page_paths = {"index.md", "cases/index.md", "recipes/index.md", "toolkits/index.md"}
         self.page_paths |= {f"cases/{s}.md" for s in book.cases} | {f"recipes/{s}.md" for s in book.recipes}
         self.page_paths |= {f"toolkits/{s}.md" for s in book.toolkits} | {f"{n}.md" for n in book.pages}
+        generated = reference_pages(book, self.lang, self._)  # fields, command line, open data
+        self.page_paths |= set(generated)
         for slug in sorted(book.cases):
             self.case_page(slug)
         for slug in sorted(book.recipes):
@@ -146,6 +149,8 @@ class Renderer:
                         self._("Step-by-step ways to start and run a group that decides together."))
         self.list_index("toolkits", self._("Toolkits"),
                         self._("Where to start, for your kind of place: a path of recipes to follow."))
+        for relpath, text in generated.items():
+            self.write(relpath, text)
         for name in sorted(book.pages):
             self.prose_page(name)
         self.copy_assets()
@@ -320,7 +325,10 @@ class Renderer:
             return None
         model, _ = self.book.localized("toolkit", slug, self.lang)
         v = placeholder_values(self.book.root, self.book.settings, self.lang, model.institution)
-        return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.md"}
+        settings = self.book.settings
+        local = " · ".join(x for x in (settings.group, settings.place) if x)
+        return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.md",
+                "local": local}
 
     def copy_assets(self) -> None:
         source = self.book.root / ASSETS

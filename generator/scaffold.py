@@ -228,7 +228,7 @@ FORK_SETTINGS = """\
 # Edit freely; run `handbook check` after.
 title: {title}
 description: {description}
-languages: {languages}          # the first is the language the content is written in
+languages: {languages}          # the first is the language the content is written in; all keep being checked
 publish: [{lang}]               # the languages this site publishes
 complete_languages: []
 licence: {licence}
@@ -272,7 +272,7 @@ def init_fork(source: Path, target: Path, toolkit: str, lang: str, place: str, g
             shutil.copyfile(src, target / part)
             written.append(target / part)
     settings = book.settings
-    languages = [settings.languages[0]] + ([lang] if lang != settings.languages[0] else [])
+    languages = settings.languages  # every translation stays valid; `publish` picks what is built
     title = settings.text(settings.title, lang)
     text = FORK_SETTINGS.format(
         group=group, title=json.dumps(f"{title}: {place}", ensure_ascii=False),
