@@ -3,9 +3,9 @@ then swap the result into `site/` atomically. A failed build leaves the previous
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -52,9 +52,9 @@ def source_date_epoch(root: Path) -> str:
     return "0"
 
 
-def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path) -> Path:
-    """Write `build/<lang>/mkdocs.yml`, which INHERITs the handbook's `mkdocs.yml`."""
-    settings, root = book.settings, book.root.resolve()
+def mkdocs_settings(book: Handbook, lang: str) -> dict[str, Any]:
+    """The parts of a language's MkDocs config that come from the content: name, navigation, links."""
+    settings = book.settings
     _ = ui_gettext(book.root, lang)
     nav: list[Any] = [{_("Home"): "index.md"}, {_("Case studies"): "cases/index.md"},
                       {_("Action recipes"): "recipes/index.md"}, {_("Toolkits"): "toolkits/index.md"}]
@@ -65,33 +65,56 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path) ->
     nav.extend(f"{name}.md" for name in extra_pages)
     nav.append({_("Open data"): "data.md"})
     nav.append({_("Reference"): [{_("Fields"): "reference/fields.md"}, {_("Command line"): "reference/cli.md"}]})
+    config: dict[str, Any] = {
+        "site_name": settings.text(settings.title, lang),
+        "site_description": settings.text(settings.description, lang) or None,
+        "nav": nav,
+        "copyright": _("Content licensed %(licence)s", licence=settings.licence),
+    }
+    if settings.site_url:
+        config["site_url"] = f"{str(settings.site_url).rstrip('/')}/{lang}/"
+    if settings.repo_url:
+        config["repo_url"] = str(settings.repo_url)
+    return config
+
+
+def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, serve: bool = False) -> Path:
+    """Write `build/<lang>/mkdocs.yml`, which INHERITs the handbook's `mkdocs.yml`.
+
+    With `serve`, the config is for `handbook serve`: the hooks render the content again before every build,
+    and the site is served from the root of the preview server."""
+    root = book.root.resolve()
     search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
     if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
         search["pipeline"] = ["trimmer"]
+    extra: dict[str, Any] = {"alternate": [{"name": language_name(code), "lang": code,
+                                            "link": f"../{code}/index.html"} for code in book.settings.published],
+                             "generator": False}
+    if serve:
+        extra["handbook_serve"] = {"root": str(root), "lang": lang}
+    content = mkdocs_settings(book, lang)
     config: dict[str, Any] = {
         "INHERIT": str(root / "mkdocs.yml"),
-        "site_name": settings.text(settings.title, lang),
-        "site_description": settings.text(settings.description, lang) or None,
+        "site_name": content.pop("site_name"),
+        "site_description": content.pop("site_description"),
         "docs_dir": "docs",
         "site_dir": str(site_dir.resolve()),
         "theme": {"name": "material", "language": lang, "custom_dir": str(root / "templates" / "overrides")},
         "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
         "plugins": [{"search": search}, {"tags": {}}],
-        "extra": {"alternate": [{"name": language_name(code), "lang": code, "link": f"../{code}/"}
-                                for code in settings.published], "generator": False},
+        "extra": extra,
         "extra_css": ["assets/handbook.css"],
         "extra_javascript": ["assets/handbook.js"],
-        "nav": nav,
-        "copyright": _("Content licensed %(licence)s", licence=settings.licence),
+        **content,
     }
-    if settings.site_url:
-        config["site_url"] = f"{settings.site_url.rstrip('/')}/{lang}/"
-    if settings.repo_url:
-        config["repo_url"] = settings.repo_url
+    if serve:
+        config.pop("site_url", None)
     config = {k: v for k, v in config.items() if v is not None}
     path = build_dir / lang / "mkdocs.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -121,14 +144,23 @@ def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, s
         config = load_config(config_file=str(config_file), strict=strict)
         mkdocs_build(config)
     except MkDocsException as exc:
-        details = "\n".join(f"  {m}" for m in collect.messages + result.broken_links)
+        details = "\n".join(f"  {_locate(m, result.sources)}" for m in collect.messages)
         raise HandbookError(f"the {lang} site failed to build: {exc}\n{details}".rstrip()) from None
     finally:
         logger.removeHandler(collect)
-    warnings = collect.messages + result.broken_links
-    if strict and result.broken_links:
-        raise HandbookError(f"the {lang} site has broken links:\n" + "\n".join(f"  {m}" for m in warnings))
-    return lang, len(result.pages), warnings
+    return lang, len(result.pages), [_locate(m, result.sources) for m in collect.messages]
+
+
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+
+
+def _locate(message: str, sources: dict[str, str]) -> str:
+    """Name the content file behind a generated page in a MkDocs message: what a contributor has to edit."""
+    match = _DOC_FILE.search(message)
+    if match and match.group(1) in sources:
+        page = match.group(1)
+        return f"{sources[page]}: {message.replace(match.group(0), f'the page {page}', 1)}"
+    return message
 
 
 def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str, int, list[str]]:
@@ -210,21 +242,17 @@ def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
 
 
 def _write_data(book: Handbook, langs: list[str], staging: Path, progress: Progress) -> None:
-    try:
-        from .export import write_site_data
-    except ImportError:  # open data arrives with the export module
-        write_site_data = None
+    """The JSON Schema files and, per language, the open data (cases.json, cases.csv, recipes.json)."""
+    from .export import write_site_data
     from .schema import all_models, schema_text
 
     folder = staging / "schema"
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(all_models()):
         (folder / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
-    if write_site_data is not None:
-        progress("Writing open data")
-        for lang in langs:
-            write_site_data(book, lang, staging / lang / "data")
-    _ = json  # json stays imported for the data writer's fallback
+    progress("Writing open data")
+    for lang in langs:
+        write_site_data(book, lang, staging / lang / "data")
 
 
 def _swap(staging: Path, site: Path) -> None:

@@ -243,6 +243,7 @@ class _Builder:
     def mapping(self, loc: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         keys, positions, next_event = self.doc.keys, self.doc.positions, self.next
+        mark: Any
         while True:
             event = next_event()
             if type(event) is _MapEnd:
@@ -254,19 +255,19 @@ class _Builder:
                                 "YAML would silently keep only the last one, so merge them into one", here)
             mark = event.start_mark
             at = keys[here] = (mark.line + 1, mark.column + 1)
-            event = next_event()
-            if type(event) is _Scalar and event.anchor is None and event.tag is None:  # the short path
-                mark = event.start_mark
+            item: Any = next_event()
+            if type(item) is _Scalar and item.anchor is None and item.tag is None:  # the short path
+                mark = item.start_mark
                 positions[here] = (mark.line + 1, mark.column + 1)
-                value = event.value
-                result[key] = None if value in NULLS and event.implicit[0] and not event.style else value
+                value = item.value
+                result[key] = None if value in NULLS and item.implicit[0] and not item.style else value
             else:
-                result[key] = self.node(event, here, depth + 1, at)
+                result[key] = self.node(item, here, depth + 1, at)
 
     def key(self, event: Any, loc: Path_) -> str:
         if type(event) is _Scalar and event.anchor is None and event.tag is None and event.value != "<<":
-            value: str = event.value
-            return value
+            name: str = event.value
+            return name
         if isinstance(event, yaml.AliasEvent):
             raise self.fail(event, "uses an alias as a key; anchors and aliases are not allowed", loc)
         if not isinstance(event, yaml.ScalarEvent):
@@ -279,8 +280,7 @@ class _Builder:
                             "a plain name", loc)
         if event.value == "<<":
             raise self.fail(event, "uses a merge key (<<); write the values out in full", loc)
-        value: str = event.value
-        return value
+        return str(event.value)
 
 
 def _field(loc: Path_) -> str:

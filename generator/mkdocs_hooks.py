@@ -2,12 +2,49 @@
 
 - "Edit this page" goes to the YAML file a page was generated from (`edit_url` in its front matter).
 - Page titles are plain text: MkDocs' themes print them unescaped, so they are escaped here.
+- The HTML of every page body is cleaned against an allow-list: contributed Markdown sits in our pages as
+  Markdown (raw HTML escaped), and this makes sure no tag, attribute or link scheme outside the list
+  (script, style, javascript: links, event handlers) can reach a reader, whatever the Markdown did.
+- `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
+  renders the handbook again first, and the generated Markdown is not itself watched (no rebuild loops).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
+
+import nh3
+
+log = logging.getLogger("mkdocs.handbook")
+
+TAGS = {
+    "a", "abbr", "article", "b", "blockquote", "br", "button", "caption", "cite", "code", "dd", "del", "details",
+    "div", "dl", "dt", "em", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "label", "li", "ol",
+    "option", "p", "pre", "s", "section", "select", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title", "role", "hidden", "aria-label", "aria-live", "aria-hidden"},
+    "a": {"href", "rel", "hreflang"}, "ol": {"start"}, "td": {"align", "style"}, "th": {"align", "style"},
+    "select": {"name"}, "option": {"value", "selected"}, "button": {"type"}, "form": {"name"},
+}
+_cleaner = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, generic_attribute_prefixes={"data-"},
+                       url_schemes={"http", "https", "mailto"}, link_rel=None,
+                       filter_style_properties={"text-align"})
+
+
+def on_pre_build(config: Any) -> None:
+    live = config.extra.get("handbook_serve")
+    if live:
+        _render(live, config)
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    if config.extra.get("handbook_serve"):
+        server.unwatch(config.docs_dir)  # we write it; the sources it comes from are watched instead
+    return server
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -15,7 +52,31 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return markdown
 
 
+def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
+    return str(_cleaner.clean(html_text))
+
+
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     if page.title:
         page.title = html.escape(html.unescape(str(page.title)), quote=True)
     return context
+
+
+def _render(live: dict[str, Any], config: Any) -> None:
+    """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
+    from pathlib import Path
+
+    from generator.build import mkdocs_settings
+    from generator.render import render_language
+    from generator.validate import load_handbook
+
+    root, lang = Path(live["root"]), live["lang"]
+    book = load_handbook(root)
+    for problem in book.problems:
+        log.warning(problem.as_text())
+    if book.errors:
+        raise SystemExit(f"{len(book.errors)} content errors: fix them and save again (the preview is unchanged)")
+    render_language(book, lang, Path(config.docs_dir), print_links=False)
+    settings = mkdocs_settings(book, lang)
+    config.nav = settings["nav"]
+    config.site_name = settings["site_name"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 LANG_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
@@ -236,10 +236,16 @@ class Settings(Strict):
                                examples=["Hospital del Mar staff and patients"])
     toolkit: Slug | None = Field(None, description="The toolkit featured on the home page.", examples=["school"])
 
+    @field_validator("languages")
+    @classmethod
+    def _unique_languages(cls, languages: list[str]) -> list[str]:
+        twice = sorted({lang for lang in languages if languages.count(lang) > 1})
+        if twice:
+            raise ValueError(f"lists {', '.join(twice)} more than once; write each language once")
+        return languages
+
     @model_validator(mode="after")
-    def _unique_languages(self) -> Settings:
-        if len(set(self.languages)) != len(self.languages):
-            raise ValueError("languages lists a language twice")
+    def _publish_in_languages(self) -> Settings:
         unknown = [lang for lang in self.publish or [] if lang not in self.languages]
         if unknown:
             raise ValueError(f"publish lists {', '.join(unknown)}, which is not in languages")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import annotated_types
 import click
 import yaml
 from pydantic import BaseModel
@@ -153,12 +152,12 @@ def type_words(annotation: Any, _: Gettext = _identity, extra: list[Any] | None 
     if origin is typing.Literal:
         return _("one of %(values)s", values=", ".join(_code(str(v)) for v in typing.get_args(tp)))
     if origin is list:
-        words = _("list of %(items)s", items=type_words(typing.get_args(tp)[0], _, plural=True))
+        listed = _("list of %(items)s", items=type_words(typing.get_args(tp)[0], _, plural=True))
         if "min_length" in bounds and "max_length" in bounds:
-            return _("%(words)s, %(min)s to %(max)s", words=words, min=bounds["min_length"], max=bounds["max_length"])
+            return _("%(words)s, %(min)s to %(max)s", words=listed, min=bounds["min_length"], max=bounds["max_length"])
         if bounds.get("min_length", 0) > 1:
-            return _("%(words)s, at least %(min)s", words=words, min=bounds["min_length"])
-        return words
+            return _("%(words)s, at least %(min)s", words=listed, min=bounds["min_length"])
+        return listed
     if origin is dict:
         key, value = typing.get_args(tp)
         keys, values = type_words(key, _, plural=True), type_words(value, _, plural=True)

@@ -1,42 +1,85 @@
 """Render the validated handbook into plain Markdown pages for one language (`build/<lang>/docs/`).
 
-Contributed Markdown becomes sanitised HTML (templating.markdown_html); contributed plain text is
-escaped by the autoescaping templates. The output is plain Markdown that MkDocs builds.
+Contributed Markdown goes into the pages as Markdown, with raw HTML escaped (`markdown_text`), and MkDocs
+converts it with the rest of the page: one conversion per page, and MkDocs checks its links (strict mode).
+The page HTML MkDocs makes is then cleaned against an allow-list (`mkdocs_hooks.on_page_content`), so
+contributed text can never emit raw HTML, script or a link that is not http(s), mailto or relative.
+Contributed plain text is escaped by the autoescaping templates (and `mdtext` where Markdown reads it).
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 import shutil
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .models import Case, Recipe, Toolkit
 from .reference import reference_pages
-from .templating import environment, fill, markdown_html, placeholder_values, ui_gettext
+from .templating import environment, fill, placeholder_values, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_QUOTE = re.compile(r"(?m)^(\s{0,3})&gt;")
+_LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])( +|$)")
 ASSETS = "templates/assets"
 
 
 @dataclass
 class RenderResult:
-    """What rendering one language produced: the pages written, and links that lead nowhere."""
+    """What rendering one language produced: the pages written, and the source file behind each page."""
 
     pages: list[str] = field(default_factory=list)
-    broken_links: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def mdtext(value: Any) -> Markup:
-    """Plain text for a Markdown context: HTML-escaped, then Markdown's special characters escaped."""
-    return Markup(_MD_SPECIAL.sub(r"\\\1", str(escape(value))))
+    """Plain text for a Markdown context (a heading, a list item, a link's text): on one line, Markdown's
+    special characters backslash-escaped, then HTML-escaped (in this order, so `&#39;` stays an entity)."""
+    one_line = " ".join(str(value).split())
+    return Markup(escape(_MD_SPECIAL.sub(r"\\\1", one_line)))
+
+
+def markdown_text(text: str) -> Markup:
+    """Contributed Markdown, ready to sit in a page: raw HTML is escaped so that it shows as text.
+
+    `>` stays a block quote at the start of a line. MkDocs converts the rest, and its links are checked."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(_QUOTE.sub(r"\1>", commonmark_lists(escaped)).strip("\n"))
+
+
+def commonmark_lists(text: str) -> str:
+    """Re-indent list items the CommonMark way (content lines up with the text after `1. `) to the four
+    spaces per level that Python-Markdown, MkDocs' parser, needs, so nested lists and continued items work."""
+    out: list[str] = []
+    stack: list[tuple[int, int]] = []  # per open list item: (its content's indent in the text, in the output)
+    for line in text.split("\n"):
+        if not line.strip():
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        while stack and indent < stack[-1][0]:
+            stack.pop()
+        new = stack[-1][1] + indent - stack[-1][0] if stack else indent
+        out.append(" " * new + line.lstrip(" "))
+        marker = _LIST_MARKER.match(line, indent)
+        if marker:
+            stack.append((marker.end(), new + 4))
+    return "\n".join(out)
+
+
+def list_item(text: str, indent: int = 4) -> Markup:
+    """Markdown that continues inside a list item or definition: every line after the first indented."""
+    first, *rest = text.split("\n")
+    return Markup("\n".join([first, *((" " * indent + line) if line.strip() else "" for line in rest)]))
 
 
 def language_name(code: str, in_lang: str | None = None) -> str:
@@ -51,18 +94,24 @@ def language_name(code: str, in_lang: str | None = None) -> str:
 class Renderer:
     """Renders every page of one language; one instance per language build."""
 
-    def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True) -> None:
+    def __init__(self, book: Handbook, lang: str, print_links: bool = True) -> None:
         self.book = book
         self.lang = lang
-        self.docs = docs
         self.print_links = print_links
         self.env = environment(book.root, "pages", lang)
         self.env.filters["mdtext"] = mdtext
         self.gettext = ui_gettext(book.root, lang)
         self.result = RenderResult()
-        self.page_paths: set[str] = set()
+        self.output: dict[str, str] = {}
         self.source_name = language_name(book.source_lang, lang)
         self.values = placeholder_values(book.root, book.settings, lang, self._fork_institution())
+        try:
+            self.locale: Locale | None = Locale.parse(lang.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            self.locale = None
+        self.titles = {kind: {slug: self._title(kind, slug) for slug in book.entries(kind)}
+                       for kind in ("case", "recipe", "toolkit")}
+        self.cited = _citations(book)
 
     # ------------------------------------------------------------ helpers
 
@@ -80,44 +129,29 @@ class Renderer:
         return self.book.vocabulary.label(vocab, value, self.lang, self.book.source_lang)
 
     def country(self, code: str) -> str:
-        try:
-            return str(Locale.parse(self.lang.replace("-", "_")).territories.get(code, code))
-        except (UnknownLocaleError, ValueError):
-            return code
+        return str(self.locale.territories.get(code, code)) if self.locale else code
 
-    def html(self, text: str | None, page: str, values: dict[str, str] | None = None) -> Markup:
+    def md(self, text: str | None, values: dict[str, str] | None = None) -> Markup:
+        """Contributed Markdown with its placeholders filled (when `values` is given)."""
         if not text:
             return Markup("")
-        filled = fill(text, values) if values is not None else text
-        return Markup(markdown_html(filled, link=lambda href: self._link(href, page)))
-
-    def _link(self, href: str, page: str) -> str:
-        """Relative `x.md` links in contributed text point at the generated page `x.html`."""
-        if "://" in href or href.startswith(("#", "mailto:", "/")):
-            return href
-        path, _, anchor = href.partition("#")
-        if path.endswith(".md"):
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-            if target not in self.page_paths:
-                self.result.broken_links.append(f"{page}: link to {href} leads to no page")
-            path = path[: -len(".md")] + ".html"
-        return path + (f"#{anchor}" if anchor else "")
+        return markdown_text(fill(text, values) if values is not None else text)
 
     def edit_url(self, relpath: str) -> str | None:
         repo = self.book.settings.repo_url
         if not repo:
             return None
-        return f"{repo.rstrip('/')}/edit/{self.book.settings.edit_branch}/{relpath}"
+        return f"{str(repo).rstrip('/')}/edit/{self.book.settings.edit_branch}/{relpath}"
 
     def _source_file(self, kind: str, slug: str) -> str:
         overlay = self.book.overlays.get((kind, slug, self.lang))
         return overlay.doc.path if overlay else f"{FOLDERS[kind]}/{slug}.yaml"
 
-    def write(self, relpath: str, text: str) -> None:
-        path = self.docs / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    def write(self, relpath: str, text: str, source: str | None = None) -> None:
+        self.output[relpath] = text
         self.result.pages.append(relpath)
+        if source:
+            self.result.sources[relpath] = source
 
     def template(self, name: str, **context: Any) -> str:
         try:
@@ -131,13 +165,9 @@ class Renderer:
 
     # ------------------------------------------------------------ pages
 
-    def render_all(self) -> RenderResult:
+    def render_all(self) -> dict[str, str]:
+        """Every page of the language as {path under docs/: Markdown}."""
         book = self.book
-        self.page_paths = {"index.md", "cases/index.md", "recipes/index.md", "toolkits/index.md"}
-        self.page_paths |= {f"cases/{s}.md" for s in book.cases} | {f"recipes/{s}.md" for s in book.recipes}
-        self.page_paths |= {f"toolkits/{s}.md" for s in book.toolkits} | {f"{n}.md" for n in book.pages}
-        generated = reference_pages(book, self.lang, self._)  # fields, command line, open data
-        self.page_paths |= set(generated)
         for slug in sorted(book.cases):
             self.case_page(slug)
         for slug in sorted(book.recipes):
@@ -149,35 +179,34 @@ class Renderer:
                         self._("Step-by-step ways to start and run a group that decides together."))
         self.list_index("toolkits", self._("Toolkits"),
                         self._("Where to start, for your kind of place: a path of recipes to follow."))
-        for relpath, text in generated.items():
+        for relpath, text in reference_pages(book, self.lang, self._).items():  # fields, command line, open data
             self.write(relpath, text)
         for name in sorted(book.pages):
             self.prose_page(name)
-        self.copy_assets()
-        return self.result
+        return self.output
 
-    def _cited_by(self, kind: str, slug: str) -> list[dict[str, str]]:
-        book, out = self.book, []
+    def _title(self, kind: str, slug: str) -> str:
+        model, _ = self.book.localized(kind, slug, self.lang)
         if kind == "case":
-            for other in sorted(book.cases):
-                if slug in book.cases[other].model.related:
-                    out.append({"title": self.title("case", other), "href": f"{other}.md"})
-            for r in sorted(book.recipes):
-                if slug in book.recipes[r].model.evidence:
-                    out.append({"title": self.title("recipe", r), "href": f"../recipes/{r}.md"})
-        for t in sorted(book.toolkits):
-            tk = book.toolkits[t].model
-            if (kind == "case" and slug in tk.cases) or (kind == "recipe" and slug in tk.recipes):
-                out.append({"title": self.title("toolkit", t), "href": f"../toolkits/{t}.md"})
-        if kind == "recipe":
-            for c in sorted(book.cases):
-                if slug in book.cases[c].model.recipes:
-                    out.append({"title": self.title("case", c), "href": f"../cases/{c}.md"})
-        return out
+            return str(model.title)
+        values = self.values
+        if kind == "toolkit":
+            values = placeholder_values(self.book.root, self.book.settings, self.lang, model.institution)
+        return fill(model.title, values)
 
     def title(self, kind: str, slug: str) -> str:
-        model, _ = self.book.localized(kind, slug, self.lang)
-        return fill(model.title, self.values) if kind != "case" else str(model.title)
+        return self.titles[kind][slug]
+
+    def _cited_by(self, kind: str, slug: str) -> list[dict[str, str]]:
+        """Pages that point at this case or recipe: related cases, recipes, toolkits (in that order)."""
+        here = "cases" if kind == "case" else "recipes"
+        folders = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}
+        out = []
+        for other_kind, other in self.cited.get((kind, slug), ()):
+            folder = folders[other_kind]
+            href = f"{other}.md" if folder == here else f"../{folder}/{other}.md"
+            out.append({"title": self.title(other_kind, other), "href": href})
+        return out
 
     def period(self, case: Case) -> str:
         if case.period.end is None:
@@ -190,80 +219,85 @@ class Renderer:
         parts = [case.place.name, case.place.region, self.country(case.place.country)]
         return ", ".join(p for p in parts if p)
 
+    def date(self, value: Any) -> str:
+        return format_date(value, format="long", locale=self.locale) if self.locale else value.isoformat()
+
     def case_page(self, slug: str) -> None:
         case, state = self.book.localized("case", slug, self.lang)
-        page = f"cases/{slug}.md"
         numbers = {s.id: i + 1 for i, s in enumerate(case.sources)}
 
-        def claims(items: list[Any]) -> list[dict[str, Markup]]:
+        def claims(items: list[Any]) -> list[Markup]:
             out = []
             for claim in items:
-                cites = " ".join(f'<a href="#source-{sid}">[{numbers[sid]}]</a>' for sid in claim.sources
-                                 if sid in numbers)
-                sup = Markup(f'<sup class="hb-cite">{cites}</sup>')
-                out.append({"html": self.html(claim.text, page), "cites": sup})
+                cited = sorted({numbers[sid]: sid for sid in claim.sources if sid in numbers}.items())
+                cites = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
+                out.append(list_item(self.md(claim.text) + Markup(f' <sup class="hb-cite">{cites}</sup>')))
             return out
 
+        source = self._source_file("case", slug)
         context = {
-            "case": case, "state": state, "edit_url": self.edit_url(self._source_file("case", slug)),
-            "tags": [self.label("sectors", s) for s in case.sectors] + [self.label("models", m) for m in case.models],
+            "case": case, "state": state, "edit_url": self.edit_url(source),
+            # Material prints tag names as HTML, unescaped: they go into the front matter escaped.
+            "tags": [str(escape(self.label("sectors", s))) for s in case.sectors]
+            + [str(escape(self.label("models", m))) for m in case.models],
             "place": self.place(case), "period": self.period(case), "scale": self.label("scales", case.scale),
             "sectors": [self.label("sectors", s) for s in case.sectors],
             "models": [self.label("models", m) for m in case.models],
-            "html": {"story": self.html(case.story, page), "decisions": self.html(case.decisions, page),
-                     "participants": self.html(case.participants, page)},
+            "md": {"story": self.md(case.story), "decisions": self.md(case.decisions),
+                   "participants": self.md(case.participants)},
             "outcomes": claims(case.outcomes), "challenges": claims(case.challenges),
             "recipes": [{"slug": r, "title": self.title("recipe", r)} for r in case.recipes],
             "related": [{"slug": c, "title": self.title("case", c)} for c in case.related],
             "cited_by": self._cited_by("case", slug),
-            "sources": case.sources, "reviewed": case.reviewed.isoformat(),
+            "sources": case.sources, "reviewed": self.date(case.reviewed),
         }
-        self.write(page, self.template("case.md.j2", **context))
+        self.write(f"cases/{slug}.md", self.template("case.md.j2", **context), source)
 
     def recipe_page(self, slug: str) -> None:
         recipe, state = self.book.localized("recipe", slug, self.lang)
         assert isinstance(recipe, Recipe)
-        page, v = f"recipes/{slug}.md", self.values
+        v = self.values
         sheets = {w.id: {"id": w.id, "title": fill(w.title, v), "intro": fill(w.intro or "", v)}
                   for w in recipe.worksheets}
         difficulty = {"starter": self._("Starter"), "intermediate": self._("Intermediate"),
                       "advanced": self._("Advanced")}[recipe.difficulty]
+        source = self._source_file("recipe", slug)
         context = {
             "recipe": _Filled(recipe, v), "state": state, "slug": slug, "difficulty": difficulty,
-            "edit_url": self.edit_url(self._source_file("recipe", slug)),
+            "edit_url": self.edit_url(source),
             "principles": [self.label("principles", p) for p in recipe.principles],
-            "html": {"goal": self.html(recipe.goal, page, v)},
-            "steps": [{"title": fill(s.title, v), "time": s.time, "html": self.html(s.text, page, v),
+            "md": {"goal": self.md(recipe.goal, v)},
+            "steps": [{"title": fill(s.title, v), "time": s.time, "md": self.md(s.text, v),
                        "worksheet": sheets.get(s.worksheet or "")} for s in recipe.steps],
-            "pitfalls": [{"pitfall": fill(p.pitfall, v), "html": self.html(p.remedy, page, v)}
+            "pitfalls": [{"pitfall": fill(p.pitfall, v), "md": list_item(self.md(p.remedy, v))}
                          for p in recipe.pitfalls],
             "evidence": [{"slug": c, "title": self.title("case", c)} for c in recipe.evidence],
             "worksheets": list(sheets.values()), "print_links": self.print_links and bool(sheets),
             "cited_by": self._cited_by("recipe", slug),
         }
-        self.write(page, self.template("recipe.md.j2", **context))
+        self.write(f"recipes/{slug}.md", self.template("recipe.md.j2", **context), source)
 
     def toolkit_page(self, slug: str) -> None:
         toolkit, state = self.book.localized("toolkit", slug, self.lang)
         assert isinstance(toolkit, Toolkit)
         v = placeholder_values(self.book.root, self.book.settings, self.lang, toolkit.institution)
-        page = f"toolkits/{slug}.md"
         recipes = []
         for r in toolkit.recipes:
             model, _ = self.book.localized("recipe", r, self.lang)
             recipes.append({"slug": r, "title": fill(model.title, v), "summary": fill(model.summary, v)})
+        source = self._source_file("toolkit", slug)
         context = {
             "toolkit": _Filled(toolkit, v), "state": state, "slug": slug,
-            "edit_url": self.edit_url(self._source_file("toolkit", slug)),
-            "html": {"intro": self.html(toolkit.intro, page, v)}, "recipes": recipes,
+            "edit_url": self.edit_url(source),
+            "md": {"intro": self.md(toolkit.intro, v)}, "recipes": recipes,
             "cases": [{"slug": c, "title": self.title("case", c)} for c in toolkit.cases],
             "print_links": self.print_links,
         }
-        self.write(page, self.template("toolkit.md.j2", **context))
+        self.write(f"toolkits/{slug}.md", self.template("toolkit.md.j2", **context), source)
 
     def cases_index(self) -> None:
         cards, countries = [], {}
-        for slug in sorted(self.book.cases, key=lambda s: self.title("case", s).casefold()):
+        for slug in sorted(self.book.cases, key=lambda s: (self.title("case", s).casefold(), s)):
             case, _ = self.book.localized("case", slug, self.lang)
             countries[case.place.country] = self.country(case.place.country)
             cards.append({
@@ -284,7 +318,7 @@ class Renderer:
              "options": [(s, self.label("models", s)) for s in used["models"]]},
             {"name": "scale", "label": self._("Scale"), "options": [(s, self.label("scales", s)) for s in scales]},
             {"name": "country", "label": self._("Country"),
-             "options": sorted(countries.items(), key=lambda x: x[1])},
+             "options": sorted(countries.items(), key=lambda x: (x[1], x[0]))},
             {"name": "status", "label": self._("Status"),
              "options": [("ongoing", self._("Still running")), ("ended", self._("Ended"))]},
         ]
@@ -311,13 +345,13 @@ class Renderer:
             path, state = files[self.book.source_lang], "missing"
         text = path.read_text(encoding="utf-8").lstrip("\ufeff")
         title, body = _split_title(text, name)
-        page = f"{name}.md"
         featured = self._featured() if name == "index" else None
+        source = f"{PAGES_FOLDER}/{path.name}"
         context = {
-            "title": fill(title, self.values), "body": self.html(body, page, self.values), "state": state,
-            "edit_url": self.edit_url(f"{PAGES_FOLDER}/{path.name}"), "featured": featured,
+            "title": fill(title, self.values), "body": self.md(body, self.values), "state": state,
+            "edit_url": self.edit_url(source), "featured": featured,
         }
-        self.write(page, self.template("page.md.j2", **context))
+        self.write(f"{name}.md", self.template("page.md.j2", **context), source)
 
     def _featured(self) -> dict[str, str] | None:
         slug = self.book.settings.toolkit
@@ -326,18 +360,9 @@ class Renderer:
         model, _ = self.book.localized("toolkit", slug, self.lang)
         v = placeholder_values(self.book.root, self.book.settings, self.lang, model.institution)
         settings = self.book.settings
-        local = " · ".join(x for x in (settings.group, settings.place) if x)
+        local = " · ".join(str(x) for x in (settings.group, settings.place) if x)  # a fork's group and place
         return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.md",
                 "local": local}
-
-    def copy_assets(self) -> None:
-        source = self.book.root / ASSETS
-        if source.is_dir():
-            for item in sorted(source.iterdir()):
-                if item.is_file() and not item.is_symlink():
-                    target = self.docs / "assets" / item.name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(item, target)
 
 
 class _Filled:
@@ -356,6 +381,28 @@ class _Filled:
         return value
 
 
+def _citations(book: Handbook) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """For each case and recipe, who points at it: (kind, slug) pairs, computed once (not per page)."""
+    cited: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for slug in sorted(book.cases):
+        for other in dict.fromkeys(book.cases[slug].model.related):
+            cited[("case", other)].append(("case", slug))
+    for slug in sorted(book.recipes):
+        for case in dict.fromkeys(book.recipes[slug].model.evidence):
+            cited[("case", case)].append(("recipe", slug))
+    for slug in sorted(book.toolkits):
+        toolkit = book.toolkits[slug].model
+        for case in dict.fromkeys(toolkit.cases):
+            cited[("case", case)].append(("toolkit", slug))
+        for recipe in dict.fromkeys(toolkit.recipes):
+            cited[("recipe", recipe)].append(("toolkit", slug))
+    for slug in sorted(book.cases):
+        for recipe in dict.fromkeys(book.cases[slug].model.recipes):
+            cited[("recipe", recipe)].append(("case", slug))
+    known = {("case", s) for s in book.cases} | {("recipe", s) for s in book.recipes}
+    return {key: value for key, value in cited.items() if key in known}
+
+
 def _split_title(text: str, fallback: str) -> tuple[str, str]:
     """The `# Title` line of a page and the rest of its Markdown."""
     lines = text.splitlines()
@@ -367,9 +414,43 @@ def _split_title(text: str, fallback: str) -> tuple[str, str]:
     return fallback.replace("-", " ").capitalize(), text
 
 
+def _assets(root: Path) -> Iterable[tuple[str, bytes]]:
+    source = root / ASSETS
+    if source.is_dir():
+        for item in sorted(source.iterdir()):
+            if item.is_file() and not item.is_symlink():
+                yield f"assets/{item.name}", item.read_bytes()
+
+
+def sync_tree(folder: Path, files: dict[str, bytes]) -> int:
+    """Make `folder` hold exactly `files`, writing only what changed (a live preview then sees only real edits).
+
+    Returns how many files were written or removed."""
+    changed = 0
+    existing = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()} \
+        if folder.is_dir() else set()
+    for stale in sorted(existing - set(files)):
+        (folder / stale).unlink()
+        changed += 1
+    for relpath, data in files.items():
+        path = folder / relpath
+        if relpath in existing and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        changed += 1
+    for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+    return changed
+
+
 def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True) -> RenderResult:
-    """Write every page of `lang` into `docs` (which is emptied first)."""
-    if docs.exists():
-        shutil.rmtree(docs)
-    docs.mkdir(parents=True)
-    return Renderer(book, lang, docs, print_links).render_all()
+    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone."""
+    renderer = Renderer(book, lang, print_links)
+    pages = renderer.render_all()
+    files = {path: text.encode("utf-8") for path, text in pages.items()}
+    files.update(_assets(book.root))
+    docs.mkdir(parents=True, exist_ok=True)
+    sync_tree(docs, files)
+    return renderer.result

@@ -26,12 +26,12 @@ title: "TODO: the title, in plain text"
 summary: "TODO: one or two sentences shown on the case's card"
 place:
   name: "TODO: town or region"
-  country: XX                 # ISO 3166-1 alpha-2 code, like BR, ES, GB
+  country: TODO               # ISO 3166-1 alpha-2 code, like BR, ES, GB
   # region: ...
   # lat: 0.0
   # lon: 0.0
 period:
-  start: 2000                 # the year it began
+  start: TODO                 # the year it began, like 1989
   # end: 2010                 # leave out while it still runs
 scale: city                   # institution, neighbourhood, city, region, national, international
 sectors: [community]          # see handbook/vocabulary.yaml
@@ -56,7 +56,7 @@ sources:
   - id: first-source
     title: "TODO: the title of a book, report, article or page that really exists"
     author: "TODO: author or organisation"
-    year: 2000
+    year: TODO                # the year it was published
     # publisher: ...
     # url: https://...
     kind: book                # book, report, article, web, video, law

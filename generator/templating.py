@@ -38,13 +38,12 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def markdown_html(text: str, link: Callable[[str], str] | None = None) -> str:
-    """Contributed Markdown as sanitised HTML: raw HTML escaped, then an allow-list clean by nh3.
+    """Contributed Markdown as sanitised HTML: raw HTML shown as text, then an allow-list clean by nh3.
 
-    `link` may rewrite each `href` (the site turns relative `page.md` links into `page.html`)."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # Markdown wants `>` for block quotes; restore it at the start of a line only.
-    escaped = re.sub(r"(?m)^(\s{0,3})&gt;", r"\1>", escaped)
-    html = md.markdown(escaped, extensions=["tables", "sane_lists"], output_format="html")
+    `link` may rewrite each `href` (the site turns relative `page.md` links into `page.html`); nh3 checks
+    the scheme of what it returns. nh3 parses like a browser, so it is the last word on what is allowed."""
+    html = _markdown_without_html().convert(text)
+
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         if link is not None and tag == "a" and attribute == "href":
             return link(value)
@@ -52,6 +51,15 @@ def markdown_html(text: str, link: Callable[[str], str] | None = None) -> str:
 
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer nofollow", attribute_filter=attribute_filter)
+
+
+def _markdown_without_html() -> md.Markdown:
+    """Python-Markdown with raw HTML turned off (its documented way): `<tag>` and `<!-- -->` stay text,
+    while code spans, block quotes and `&entities;` keep working."""
+    converter = md.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    return converter
 
 
 @functools.cache

@@ -7,6 +7,7 @@ Nothing downstream reads YAML again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import functools
 import gc
@@ -83,7 +84,7 @@ class Handbook:
     pages: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> lang -> file
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
-    broken: set[str] = field(default_factory=set)  # handbook.yml or the vocabulary, when they do not load
+    broken: set[str] = field(default_factory=set)  # files that exist but do not load or validate
 
     @property
     def errors(self) -> list[Problem]:
@@ -203,13 +204,15 @@ def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Documen
         if doc is None:
             continue
         sources[(kind, slug)] = doc
+        before = len(book.problems)
         model = _model(book, doc, MODELS[kind])
         if model is not None:
             book.entries(kind)[slug] = Entry(kind, slug, doc, model)
-            _check_placeholders(book, doc, kind)
+        _check_placeholders(book, doc, kind, {(p.line, p.col) for p in book.problems[before:]})
+    book.broken |= {f"{FOLDERS[kind]}/{slug}.yaml" for slug in written - set(book.entries(kind))}
     for path, slug, lang in overlays:
-        if slug in written and (kind, slug) not in sources:
-            _load(book, path)  # its source does not load (reported there): only the translation's own YAML is checked
+        if slug in written and slug not in book.entries(kind):
+            _load(book, path)  # its source has errors (reported there): only the translation's own YAML is checked
             continue
         _load_overlay(book, kind, path, slug, lang, sources.get((kind, slug)))
 
@@ -232,7 +235,8 @@ def _parse_name(book: Handbook, path: Path) -> tuple[str, str] | None:
                                      "and single hyphens, at most 64 characters (like porto-alegre.yaml)"))
         return None
     if lang and not _LANG.match(lang):
-        book.problems.append(Problem(shown, 1, 1, "", f"{lang!r} is not a language code (like es or pt-BR)"))
+        book.problems.append(Problem(shown, 1, 1, "", f"the file name ends in {lang!r}, which is not a language "
+                                     "code (like es or pt-BR)"))
         return None
     return slug, lang
 
@@ -243,9 +247,10 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
         _load(book, path)
         return
     if lang not in book.settings.languages[1:]:
-        book.problems.append(Problem(shown, 1, 1, "", f"this is a translation into {lang!r}, which is not one of the "
-                                     f"handbook's translated languages ({', '.join(book.settings.languages[1:])}) "
-                                     f"in {SETTINGS_FILE}"))
+        listed = ", ".join(book.settings.languages[1:]) or "none"
+        book.problems.append(Problem(shown, 1, 1, "", f"this is a translation into {lang!r}, which is not one of "
+                                     f"the translated languages in {SETTINGS_FILE} ({listed}); add it to "
+                                     "`languages` there, or rename or delete this file"))
         return
     if source is None:
         book.problems.append(Problem(shown, 1, 1, "", f"this is a translation of {slug}.yaml, which does not exist; "
@@ -255,6 +260,10 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
     if doc is None:
         return
     overlay_model = _model(book, doc, OVERLAYS[kind])
+    if isinstance(doc.data, dict) and "translated_from" not in doc.data:  # tell the translator what to write
+        hint = f"; write `translated_from: {i18n.digest(kind, source.data)}`, the digest of the source as it is now"
+        book.problems[:] = [dataclasses.replace(p, message=p.message + hint)
+                            if (p.path, p.field) == (shown, "translated_from") else p for p in book.problems]
     if overlay_model is None:
         return
     for loc, message in i18n.structure_problems(source, doc, kind):
@@ -454,10 +463,10 @@ _KINDS = {"recipe": "recipe", "case study": "case", "toolkit": "toolkit"}
 def _ref(book: Handbook, doc: Document, loc: Path_, value: str, known: dict[str, Any], what: str,
          hint: str = "") -> None:
     """Report `value` when it is not one of `known`: the slug of another file, or an id in this one."""
-    if value in known:
+    kind = _KINDS.get(what)
+    if value in known or (kind and f"{FOLDERS[kind]}/{value}.yaml" in book.broken):  # its own errors are reported
         return
     line, col = doc.where(loc)
-    kind = _KINDS.get(what)
     hint = f"there is no {FOLDERS[kind]}/{value}.yaml" if kind else hint
     book.problems.append(Problem(doc.path, line, col, field_name(loc), f"{value!r} is not a known {what}"
                                  f"{_suggest(value, sorted(known)) or f' ({hint})'}"))
@@ -549,10 +558,13 @@ def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
                  "no worksheet of this recipe has that id")
 
 
-def _check_placeholders(book: Handbook, doc: Document, kind: str) -> None:
-    """Warn about `{placeholders}` that will not be filled; in case studies there are none at all."""
+def _check_placeholders(book: Handbook, doc: Document, kind: str, taken: set[tuple[int, int]]) -> None:
+    """Warn about `{placeholders}` that will not be filled (case studies have none at all), and report the
+    skeleton's TODOs, except where a problem is reported already (the `taken` line and column)."""
     allowed = PLACEHOLDERS if kind in ("recipe", "toolkit") else ()
     for loc, text in _marked_strings(doc.data, ()):
+        if doc.where(loc) in taken:
+            continue
         for match in _PLACEHOLDER.finditer(text):
             if match.group(1) not in allowed:
                 line, col = doc.where(loc)

@@ -1,0 +1,48 @@
+"""Shared fixtures: a tiny handbook a test may change, and the `handbook` command run as a user runs it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+Handbook = Callable[..., Result]
+
+
+@pytest.fixture
+def tiny_handbook(tmp_path: Path) -> Path:
+    """A fresh copy of tests/fixtures/tiny: one case (with a Spanish translation), one recipe, one toolkit and a
+    home page, which together pass `handbook check` with no problem at all."""
+    return Path(shutil.copytree(FIXTURES / "tiny", tmp_path / "tiny"))
+
+
+@pytest.fixture
+def handbook() -> Handbook:
+    """`handbook(root, "check", "--strict")` runs `handbook --root ROOT check --strict` in-process.
+
+    Exceptions are not caught: a traceback fails the test, as it would fail a contributor."""
+
+    def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(cli, ["--root", str(root), *args], env=env, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def edit() -> Callable[[Path, str, str], None]:
+    """`edit(path, old, new)`: change one place in a content file, as a contributor would in an editor."""
+
+    def replace(path: Path, old: str, new: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in {path}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return replace

@@ -1,0 +1,306 @@
+"""`handbook check`: every problem, with its file, line and column, in three formats, with the right exit code."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+
+Handbook = Callable[..., Result]
+Edit = Callable[[Path, str, str], None]
+GITHUB_LINE = re.compile(r"^::(error|warning) file=[^,]+,line=\d+,col=\d+::.+$")
+
+CASE = "handbook/cases/porto-alegre.yaml"
+OVERLAY = "handbook/cases/porto-alegre.es.yaml"
+RECIPE = "handbook/recipes/who-is-missing.yaml"
+TOOLKIT = "toolkits/school.yaml"
+
+# (what the contributor does: file, text replaced, new text) -> the line `check` prints
+MISTAKES = {
+    "unknown recipe slug": (
+        (CASE, "recipes: [who-is-missing]", "recipes: [who-is-mising]"),
+        f"{CASE}:25:11: error: recipes[0]: 'who-is-mising' is not a known recipe; did you mean 'who-is-missing'?",
+    ),
+    "unknown recipe slug in a toolkit": (
+        (TOOLKIT, "recipes: [who-is-missing]", "recipes: [who-is-missing, run-a-budget]"),
+        f"{TOOLKIT}:10:27: error: recipes[1]: 'run-a-budget' is not a known recipe "
+        "(there is no handbook/recipes/run-a-budget.yaml)",
+    ),
+    "unknown case slug": (
+        (RECIPE, "evidence: [porto-alegre]", "evidence: [mondragon]"),
+        f"{RECIPE}:14:12: error: evidence[0]: 'mondragon' is not a known case study "
+        "(there is no handbook/cases/mondragon.yaml)",
+    ),
+    "unknown case slug in a toolkit": (
+        (TOOLKIT, "cases: [porto-alegre]", "cases: [porto-alegre, kibbutz]"),
+        f"{TOOLKIT}:11:23: error: cases[1]: 'kibbutz' is not a known case study "
+        "(there is no handbook/cases/kibbutz.yaml)",
+    ),
+    "unknown toolkit slug": (
+        ("handbook.yml", "toolkit: school", "toolkit: hospital"),
+        "handbook.yml:4:10: error: toolkit: 'hospital' is not a known toolkit (there is no toolkits/hospital.yaml)",
+    ),
+    "unknown source id in a claim": (
+        (CASE, "    sources: [santos-1998]\nchallenges", "    sources: [santos-1989]\nchallenges"),
+        f"{CASE}:19:15: error: outcomes[0].sources[0]: 'santos-1989' is not a known source id; "
+        "did you mean 'santos-1998'?",
+    ),
+    "two sources with one id": (
+        (CASE, "reviewed:", "  - id: santos-1998\n    title: The same id again\n    year: 1998\nreviewed:"),
+        f"{CASE}:34:9: error: sources[1].id: 'santos-1998' is already the id of sources[0]; "
+        "give each source its own id",
+    ),
+    "unknown worksheet id in a step": (
+        (RECIPE, "worksheet: stakeholder-map", "worksheet: stakeholders-map"),
+        f"{RECIPE}:11:16: error: steps[0].worksheet: 'stakeholders-map' is not a known worksheet id; "
+        "did you mean 'stakeholder-map'?",
+    ),
+    "unknown vocabulary value": (
+        (CASE, "sectors: [city-budget]", "sectors: [city-budget, parks]"),
+        f"{CASE}:9:24: error: sectors[1]: 'parks' is not in the sectors vocabulary; use one of city-budget, "
+        "community, school, or add it to handbook/vocabulary.yaml",
+    ),
+    "unknown principle": (
+        (RECIPE, "principles: [inclusion]", "principles: [inclusion, kindness]"),
+        f"{RECIPE}:7:25: error: principles[1]: 'kindness' is not in the principles vocabulary; use one of "
+        "inclusion, transparency, or add it to handbook/vocabulary.yaml",
+    ),
+    "overlay list of the wrong length": (
+        (OVERLAY, "  - Empieza con", "  - Una lección de más.\n  - Empieza con"),
+        f"{OVERLAY}:14:1: error: lessons: has 2 items but the source has 1; keep the same items in the same order",
+    ),
+    "country name instead of code": (
+        (CASE, "country: BR", "country: Brazil"),
+        f"{CASE}:5:12: error: place.country: 'Brazil' must be a two-letter ISO 3166-1 country code in capitals, "
+        "like BR or ES",
+    ),
+    "end before start": (
+        (CASE, "  start: 1989", "  start: 1989\n  end: 1979"),
+        f"{CASE}:6:1: error: period: end (1979) is before start (1989)",
+    ),
+    "http address": (
+        (CASE, "url: https://doi.org", "url: http://doi.org"),
+        f"{CASE}:32:10: error: sources[0].url: 'http://doi.org/10.1177/0032329298026004003' must be a full "
+        "address starting with https://",
+    ),
+    "date in another order": (
+        (CASE, "reviewed: 2026-11-26", "reviewed: 26/11/2026"),
+        f"{CASE}:34:11: error: reviewed: must be a date written YYYY-MM-DD, not '26/11/2026'",
+    ),
+    "block of two kinds": (
+        (RECIPE, "      - fields: [Date, Question]", "      - fields: [Date, Question]\n        note: Two kinds"),
+        f"{RECIPE}:19:9: error: worksheets[0].blocks[0]: a block has exactly one of note, fields, prompt, table, "
+        "checklist; this one has note, fields",
+    ),
+    "number out of range": (
+        (RECIPE, "rows: 8", "rows: 80"),
+        f"{RECIPE}:20:57: error: worksheets[0].blocks[1].table.rows: must be at most 60, not 80",
+    ),
+    "too few stakeholders": (
+        (TOOLKIT, "  - Teachers\n  - Cleaners\n", ""),
+        f"{TOOLKIT}:6:1: error: stakeholders: needs at least 2 items",
+    ),
+}
+
+NEW_FILES = {
+    "bad file-name slug": (
+        ("handbook/cases/Porto_Alegre.yaml", "title: Porto Alegre\n"),
+        "handbook/cases/Porto_Alegre.yaml:1:1: error: the file name must be a slug: lowercase letters, digits and "
+        "single hyphens, at most 64 characters (like porto-alegre.yaml)",
+    ),
+    "overlay for a missing source": (
+        ("handbook/cases/mondragon.es.yaml", "translated_from: 0123456789ab\ntitle: Mondragón\n"),
+        "handbook/cases/mondragon.es.yaml:1:1: error: this is a translation of mondragon.yaml, which does not "
+        "exist; rename or delete it",
+    ),
+    "overlay into a language the handbook does not have": (
+        ("handbook/cases/porto-alegre.pt.yaml", "translated_from: 0123456789ab\ntitle: Orçamento participativo\n"),
+        "handbook/cases/porto-alegre.pt.yaml:1:1: error: this is a translation into 'pt', which is not one of the "
+        "translated languages in handbook.yml (es); add it to `languages` there, or rename or delete this file",
+    ),
+    "language code that is not one": (
+        ("handbook/cases/porto-alegre.e-s.yaml", "title: x\n"),
+        "handbook/cases/porto-alegre.e-s.yaml:1:1: error: the file name ends in 'e-s', which is not a language "
+        "code (like es or pt-BR)",
+    ),
+}
+
+
+def test_a_clean_handbook_passes_and_says_how_many_files_it_checked(
+    tiny_handbook: Path, handbook: Handbook
+) -> None:
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 0, result.output
+    assert result.output == "0 errors in 7 files\n"
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_a_contributor_sees_the_exact_line_of_each_mistake(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit, mistake: str
+) -> None:
+    (path, old, new), line = MISTAKES[mistake]
+    edit(tiny_handbook / path, old, new)
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output == f"{line}\n1 error in 1 file\n"
+
+
+@pytest.mark.parametrize("mistake", sorted(NEW_FILES))
+def test_a_contributor_who_adds_a_misnamed_file_is_told_why(
+    tiny_handbook: Path, handbook: Handbook, mistake: str
+) -> None:
+    (path, text), line = NEW_FILES[mistake]
+    (tiny_handbook / path).write_text(text, encoding="utf-8")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output == f"{line}\n1 error in 1 file\n"
+
+
+def test_an_unused_source_is_a_warning_that_fails_only_with_strict(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / CASE, "reviewed:", "  - id: wampler-2007\n    title: Participatory Budgeting in Brazil\n"
+         "    year: 2007\nreviewed:")
+    warning = (f"{CASE}:34:9: warning: sources[1]: 'wampler-2007' is never cited by an outcome or challenge; "
+               "cite it or remove it")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 0
+    assert result.output == f"{warning}\n0 errors and 1 warning in 1 file\n"
+    strict = handbook(tiny_handbook, "check", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stdout == f"{warning}\n0 errors and 1 warning in 1 file\n"
+    assert strict.stderr == "--strict counts warnings as errors\n"
+
+
+def test_a_placeholder_that_will_not_be_filled_is_a_warning(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / RECIPE, "A map of the people", "A map of the {people}")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 0
+    assert result.output == (f"{RECIPE}:3:7: warning: goal: {{people}} is not a placeholder that will be filled; "
+                             "use one of {institution}, {place}, {group}\n0 errors and 1 warning in 1 file\n")
+
+
+def test_every_problem_is_printed_not_just_the_first(tiny_handbook: Path, handbook: Handbook, edit: Edit) -> None:
+    for (path, old, new), _ in (MISTAKES["unknown case slug"], MISTAKES["unknown toolkit slug"],
+                                MISTAKES["unknown vocabulary value"], MISTAKES["unknown principle"]):
+        edit(tiny_handbook / path, old, new)
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        MISTAKES["unknown toolkit slug"][1],
+        MISTAKES["unknown vocabulary value"][1],
+        MISTAKES["unknown principle"][1],
+        MISTAKES["unknown case slug"][1],
+        "4 errors in 3 files",
+    ]
+
+
+def test_a_file_that_does_not_load_causes_no_errors_elsewhere(tiny_handbook: Path, handbook: Handbook) -> None:
+    (tiny_handbook / CASE).write_text("title: [Porto Alegre\n", encoding="utf-8")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[-1] == "1 error in 1 file", result.output  # not in the recipe, toolkit or translation that cite it
+    assert lines[0].startswith(f"{CASE}:2:1: error: the YAML is not valid here: ")
+
+
+def test_json_format_is_a_list_of_problems(tiny_handbook: Path, handbook: Handbook, edit: Edit) -> None:
+    (path, old, new), _ = MISTAKES["unknown case slug"]
+    edit(tiny_handbook / path, old, new)
+    result = handbook(tiny_handbook, "check", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [{
+        "path": RECIPE, "line": 14, "col": 12, "level": "error", "field": "evidence[0]",
+        "message": "'mondragon' is not a known case study (there is no handbook/cases/mondragon.yaml)",
+    }]
+    edit(tiny_handbook / path, new, old)
+    clean = handbook(tiny_handbook, "check", "--format", "json")
+    assert clean.exit_code == 0
+    assert json.loads(clean.stdout) == []
+
+
+def test_github_format_is_one_annotation_a_line_and_the_count_goes_to_the_log(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    for mistake in ("unknown case slug", "unknown source id in a claim", "unknown toolkit slug"):
+        (path, old, new), _ = MISTAKES[mistake]
+        edit(tiny_handbook / path, old, new)
+    edit(tiny_handbook / CASE, "reviewed:", "  - id: wampler-2007\n    title: Participatory Budgeting in Brazil\n"
+         "    year: 2007\nreviewed:")
+    result = handbook(tiny_handbook, "check", "--format", "github")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4
+    assert all(GITHUB_LINE.match(line) for line in lines), lines
+    assert lines[0] == ("::error file=handbook.yml,line=4,col=10::toolkit: 'hospital' is not a known toolkit "
+                        "(there is no toolkits/hospital.yaml)")
+    assert lines[1] == ("::error file=handbook/cases/porto-alegre.yaml,line=19,col=15::outcomes[0].sources[0]: "
+                        "'santos-1989' is not a known source id; did you mean 'santos-1998'?")
+    assert lines[-1] == ("::error file=handbook/recipes/who-is-missing.yaml,line=14,col=12::evidence[0]: "
+                         "'mondragon' is not a known case study (there is no handbook/cases/mondragon.yaml)")
+    assert lines[2].startswith("::warning file=handbook/cases/porto-alegre.yaml,line=34,col=9::sources[1]: ")
+    assert result.stderr == "3 errors and 1 warning in 3 files\n"
+
+
+def test_a_misspelt_field_is_named_with_the_field_it_should_be(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / CASE, "summary: Residents", "sumary: Residents")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output == (f"{CASE}:1:1: error: summary: is required but missing\n"
+                             f"{CASE}:2:1: error: sumary: is not a known field; did you mean 'summary'?\n"
+                             "2 errors in 1 file\n")
+
+
+def test_commas_percent_signs_and_new_lines_are_escaped_for_github(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    (tiny_handbook / "handbook/cases/odd,name.yaml").write_text("title: x\n", encoding="utf-8")
+    edit(tiny_handbook / CASE, "scale: city", 'scale: city\n"50%\\nfunded": yes')
+    result = handbook(tiny_handbook, "check", "--format", "github")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(GITHUB_LINE.match(line) for line in lines), lines
+    assert lines[0].startswith("::error file=handbook/cases/odd%2Cname.yaml,line=1,col=1::the file name must be")
+    assert lines[1].startswith("::error file=handbook/cases/porto-alegre.yaml,line=9,col=1::50%25%0Afunded: is "
+                               "not a known field")
+
+
+def test_a_bad_format_is_a_usage_error(tiny_handbook: Path, handbook: Handbook) -> None:
+    result = handbook(tiny_handbook, "check", "--format", "xml")
+    assert result.exit_code == 2
+    assert "Invalid value for '--format': 'xml' is not one of 'text', 'json', 'github'." in result.output
+    assert handbook(tiny_handbook, "check", "--colour").exit_code == 2
+
+
+def test_root_and_handbook_root_choose_the_folder(tiny_handbook: Path, tmp_path: Path, handbook: Handbook) -> None:
+    assert CliRunner().invoke(cli, ["check"], env={"HANDBOOK_ROOT": str(tiny_handbook)}).output == (
+        "0 errors in 7 files\n")
+    assert CliRunner().invoke(cli, ["-C", str(tiny_handbook), "check"]).exit_code == 0
+    elsewhere = handbook(tmp_path / "nowhere", "check")
+    assert elsewhere.exit_code == 1
+    assert elsewhere.output == (f"Error: no handbook.yml in {(tmp_path / 'nowhere').resolve()}; run this in a "
+                                "handbook's folder or pass --root\n")
+
+
+def test_a_broken_vocabulary_does_not_flood_the_output(tiny_handbook: Path, handbook: Handbook) -> None:
+    (tiny_handbook / "handbook/vocabulary.yaml").write_text("scales: [\n", encoding="utf-8")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == "1 error in 1 file"
+
+
+def test_a_broken_handbook_yml_does_not_flood_the_output(tiny_handbook: Path, handbook: Handbook, edit: Edit) -> None:
+    edit(tiny_handbook / "handbook.yml", "languages: [en, es]", "languages: [en, es, es]")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output == ("handbook.yml:3:1: error: languages: lists es more than once; write each language "
+                             "once\n1 error in 1 file\n")

@@ -1,0 +1,219 @@
+"""`handbook new` writes skeletons that never overwrite and pass `check` once filled in; `handbook schema`
+prints the JSON Schema, and the committed schema files match the models."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator import i18n
+from generator.cli import cli
+from generator.load import load_yaml
+from generator.schema import all_models, schema_text
+
+Handbook = Callable[..., Result]
+REPO = Path(__file__).resolve().parent.parent
+FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}
+KINDS = ["case", "case-translation", "handbook", "recipe", "recipe-translation", "toolkit", "toolkit-translation",
+         "vocabulary"]
+
+
+def fill_in(text: str) -> str:
+    """What a contributor does with a skeleton: replace every TODO with real text and real facts."""
+    for value, fact in (("country: TODO", "country: ES"), ("start: TODO", "start: 1956"), ("year: TODO", "year: 1991")):
+        text = text.replace(value, fact)
+    return re.sub(r"TODO[^\"\n]*", "Written by the contributor", text)
+
+
+# ---------------------------------------------------------------- new case | recipe | toolkit
+
+
+@pytest.mark.parametrize("kind", sorted(FOLDERS))
+def test_new_writes_a_skeleton_that_editors_can_autocomplete(
+    tiny_handbook: Path, handbook: Handbook, kind: str
+) -> None:
+    result = handbook(tiny_handbook, "new", kind, "my-first")
+    path = tiny_handbook / FOLDERS[kind] / "my-first.yaml"
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote {path}. Replace every TODO, then run `handbook check`.\n"
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("# yaml-language-server: $schema=")
+    schema = (REPO / FOLDERS[kind] / first_line.split("$schema=")[1]).resolve()
+    assert schema == REPO / "schema" / f"{kind}.schema.json" and schema.exists()
+
+
+@pytest.mark.parametrize("kind", sorted(FOLDERS))
+def test_a_skeleton_fails_check_until_its_todos_are_replaced_then_passes(
+    tiny_handbook: Path, handbook: Handbook, kind: str
+) -> None:
+    handbook(tiny_handbook, "new", kind, "my-first")
+    path = tiny_handbook / FOLDERS[kind] / "my-first.yaml"
+    before = handbook(tiny_handbook, "check")
+    assert before.exit_code == 1
+    todos = [line for line in before.output.splitlines() if "TODO" in line]
+    assert todos and all(line.startswith(f"{FOLDERS[kind]}/my-first.yaml:") for line in todos)
+    path.write_text(fill_in(path.read_text(encoding="utf-8")), encoding="utf-8")
+    after = handbook(tiny_handbook, "check")
+    assert after.exit_code == 0, after.output
+    assert after.output == "0 errors in 8 files\n"
+
+
+def test_a_case_skeleton_asks_for_facts_instead_of_inventing_them(tiny_handbook: Path, handbook: Handbook) -> None:
+    handbook(tiny_handbook, "new", "case", "my-first")
+    lines = handbook(tiny_handbook, "check").output.splitlines()
+    assert "handbook/cases/my-first.yaml:9:12: error: place.country: 'TODO' must be a two-letter ISO 3166-1 country " \
+           "code in capitals, like BR or ES" in lines
+    assert "handbook/cases/my-first.yaml:14:10: error: period.start: must be a whole number, like 1998, not 'TODO'" \
+           in lines
+
+
+@pytest.mark.parametrize("slug", ["Porto_Alegre", "porto alegre", "porto-", "porto--alegre", "../escape", "a" * 65])
+def test_new_refuses_a_bad_slug_and_writes_nothing(tiny_handbook: Path, handbook: Handbook, slug: str) -> None:
+    before = sorted(tiny_handbook.rglob("*"))
+    result = handbook(tiny_handbook, "new", "case", slug)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {slug!r} is not a valid slug: use lowercase letters, digits and single "
+                             "hyphens, at most 64 characters (like porto-alegre)\n")
+    assert sorted(tiny_handbook.rglob("*")) == before
+
+
+def test_new_never_overwrites_a_file(tiny_handbook: Path, handbook: Handbook) -> None:
+    case = tiny_handbook / "handbook/cases/porto-alegre.yaml"
+    written = case.read_bytes()
+    result = handbook(tiny_handbook, "new", "case", "porto-alegre")
+    assert result.exit_code == 1
+    assert result.output == f"Error: {case} already exists; nothing was written\n"
+    assert case.read_bytes() == written
+
+
+def test_new_does_not_write_through_a_symbolic_link(tiny_handbook: Path, tmp_path: Path, handbook: Handbook) -> None:
+    target = tmp_path / "outside.yaml"
+    os.symlink(target, tiny_handbook / "toolkits/library.yaml")
+    result = handbook(tiny_handbook, "new", "toolkit", "library")
+    assert result.exit_code == 1
+    assert "already exists; nothing was written" in result.output
+    assert not target.exists()
+
+
+def test_new_outside_a_handbook_is_refused(tmp_path: Path, handbook: Handbook) -> None:
+    result = handbook(tmp_path, "new", "recipe", "my-first")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: no handbook.yml in {tmp_path.resolve()}; run this in a handbook's folder or "
+                             "pass --root\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- new translation
+
+
+def test_new_translation_writes_overlays_that_check_accepts(
+    tiny_handbook: Path, handbook: Handbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tiny_handbook)
+    result = handbook(tiny_handbook, "new", "translation", "es", "handbook/recipes/who-is-missing.yaml",
+                      "toolkits/school.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Wrote handbook/recipes/who-is-missing.es.yaml. Translate its text, keeping the structure.\n"
+        "Wrote toolkits/school.es.yaml. Translate its text, keeping the structure.\n"
+    )
+    overlay = (tiny_handbook / "handbook/recipes/who-is-missing.es.yaml").read_text(encoding="utf-8")
+    assert overlay.startswith("# yaml-language-server: $schema=../../schema/recipe-translation.schema.json\n")
+    source = load_yaml(tiny_handbook / "handbook/recipes/who-is-missing.yaml").data
+    data = load_yaml(tiny_handbook / "handbook/recipes/who-is-missing.es.yaml").data
+    assert data["translated_from"] == i18n.digest("recipe", source)
+    assert data["goal"] == source["goal"]
+    assert "goal: |\n  A map of the people" in overlay  # text of several lines stays a readable block
+    assert [step["title"] for step in data["steps"]] == [step["title"] for step in source["steps"]]
+    check = handbook(tiny_handbook, "check")
+    assert check.exit_code == 0, check.output
+    assert check.output == "0 errors in 9 files\n"
+
+
+def test_new_translation_never_overwrites_a_translation(tiny_handbook: Path, handbook: Handbook) -> None:
+    overlay = tiny_handbook / "handbook/cases/porto-alegre.es.yaml"
+    written = overlay.read_bytes()
+    source = tiny_handbook / "handbook/cases/porto-alegre.yaml"
+    result = handbook(tiny_handbook, "new", "translation", "es", str(source))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {overlay} already exists; nothing was written\n"
+    assert overlay.read_bytes() == written
+
+
+@pytest.mark.parametrize(("lang", "path", "message"), [
+    ("pt", "handbook/cases/porto-alegre.yaml", "'pt' is not one of the handbook's translated languages (es); "
+     "add it to `languages` in handbook.yml first"),
+    ("Spanish", "handbook/cases/porto-alegre.yaml", "'Spanish' is not a language code (like es or pt-BR)"),
+    ("es", "handbook/pages/index.md", "{root}/handbook/pages/index.md is not a case, recipe or toolkit file (in "
+     "handbook/cases, handbook/recipes, toolkits)"),
+    ("es", "handbook/cases/porto-alegre.es.yaml", "{root}/handbook/cases/porto-alegre.es.yaml is already a "
+     "translation; give the source file (like porto-alegre.yaml)"),
+])
+def test_new_translation_refuses_what_check_would_refuse(
+    tiny_handbook: Path, handbook: Handbook, lang: str, path: str, message: str
+) -> None:
+    before = sorted(tiny_handbook.rglob("*"))
+    result = handbook(tiny_handbook, "new", "translation", lang, str(tiny_handbook / path))
+    assert result.exit_code == 1
+    assert result.output == "Error: " + message.format(root=tiny_handbook) + "\n"
+    assert sorted(tiny_handbook.rglob("*")) == before
+
+
+def test_new_translation_needs_a_path(tiny_handbook: Path, handbook: Handbook) -> None:
+    result = handbook(tiny_handbook, "new", "translation", "es")
+    assert result.exit_code == 2
+    assert "Missing argument 'PATHS...'" in result.output
+
+
+# ---------------------------------------------------------------- schema
+
+
+def test_schema_without_a_kind_lists_the_kinds(handbook: Handbook, tiny_handbook: Path) -> None:
+    result = handbook(tiny_handbook, "schema")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == KINDS
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_prints_the_committed_json_schema(handbook: Handbook, tiny_handbook: Path, kind: str) -> None:
+    result = handbook(tiny_handbook, "schema", kind)
+    assert result.exit_code == 0
+    assert result.output == (REPO / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
+    assert json.loads(result.output)["$id"].endswith(f"/{kind}.schema.json")
+
+
+def test_schema_refuses_an_unknown_kind_as_a_usage_error(handbook: Handbook, tiny_handbook: Path) -> None:
+    result = handbook(tiny_handbook, "schema", "cases")
+    assert result.exit_code == 2
+    assert result.output.endswith(f"Error: Invalid value for KIND: 'cases' is not one of {', '.join(KINDS)}\n")
+
+
+def test_the_committed_schema_files_match_the_models() -> None:
+    folder = REPO / "schema"
+    assert sorted(p.name for p in folder.glob("*.json")) == sorted(f"{name}.schema.json" for name in all_models())
+    for name in all_models():
+        committed = (folder / f"{name}.schema.json").read_text(encoding="utf-8")
+        assert committed == schema_text(name), f"schema/{name}.schema.json is out of date: run `make schema`"
+
+
+# ---------------------------------------------------------------- help
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["new"], ["new", "case"], ["new", "recipe"], ["new", "toolkit"],
+                                     ["new", "translation"], ["schema"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ")
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("handbook, version ")
