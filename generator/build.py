@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import ContentError, HandbookError
+from .load import display_path
 from .render import language_name, render_language
 from .templating import environment, ui_gettext
 from .validate import Handbook, load_handbook
@@ -36,6 +37,7 @@ class BuildReport:
     pages: int = 0
     worksheets: int = 0
     seconds: float = 0.0
+    reused: list[str] = field(default_factory=list)
 
 
 def source_date_epoch(root: Path) -> str:
@@ -164,7 +166,21 @@ def _locate(message: str, sources: dict[str, str]) -> str:
 
 
 def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str, int, list[str]]:
-    return build_language(*args)
+    """Build one language, or reuse its last build when none of its inputs changed."""
+    from . import cache
+
+    book, lang, build_dir, site_dir, strict, print_links = args
+    key = cache.language_key(book, lang, {"strict": strict, "print_links": print_links})
+    folder = build_dir / "cache" / lang
+    pages = cache.restore(folder, key, site_dir / lang)
+    if pages is not None:
+        return lang, pages, [REUSED]
+    result = build_language(*args)
+    cache.store(folder, key, site_dir / lang, result[1])
+    return result
+
+
+REUSED = "nothing changed since the last build: reused it"
 
 
 def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
@@ -177,6 +193,8 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     if book.errors:
         raise ContentError(book.problems)
     langs = _languages(book, langs)
+    refuse_links(root / "templates", root, "the build copies from templates/ into the site; replace each link "
+                 "with the real file")
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
     report = BuildReport(languages=langs)
@@ -186,12 +204,23 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
             report.worksheets = _worksheets(book, langs, staging, root, progress)
         _write_root_index(book, langs, staging)
         _write_data(book, langs, staging, progress)
+        refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report.seconds = time.monotonic() - started
     return report
+
+
+def refuse_links(folder: Path, root: Path, why: str) -> None:
+    """Raise when `folder` is, or holds, a symbolic link: a link could bring any file of the machine into the site."""
+    links = [folder] if folder.is_symlink() else []
+    for parent, dirs, files in os.walk(folder):  # a linked folder is listed, never entered
+        links += [Path(parent, name) for name in sorted(dirs + files) if os.path.islink(os.path.join(parent, name))]
+    if links:
+        names = ", ".join(display_path(link, root) for link in links[:5]) + (", ..." if len(links) > 5 else "")
+        raise HandbookError(f"{names}: symbolic link{'s are' if len(links) > 1 else ' is'} not allowed here; {why}")
 
 
 def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
@@ -217,6 +246,10 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging:
             results = list(pool.map(_build_one, tasks))
     for lang, pages, warnings in results:
         report.pages += pages
+        if REUSED in warnings:
+            report.reused.append(lang)
+            progress(f"  {lang}: {pages} pages ({REUSED})")
+            continue
         progress(f"  {lang}: {pages} pages")
         for warning in warnings:
             progress(f"  {lang}: warning: {warning}")

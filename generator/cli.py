@@ -262,3 +262,28 @@ def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> Non
 
     _write_new(output, text)
     click.echo(f"Wrote {output}", err=True)
+
+
+def _dev_addr(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:8000")
+    return value
+
+
+@cli.command()
+@click.option("--lang", default=None, help="The language to preview (default: the source language).")
+@click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, callback=_dev_addr,
+              help="Address to serve on, HOST:PORT. Only this computer can see 127.0.0.1.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the default web browser.")
+@pass_ctx
+def serve(obj: Context, lang: str | None, dev_addr: str, open_browser: bool) -> None:
+    """Preview one language in the browser; saving any YAML, page or template rebuilds it and reloads the page."""
+    from .serve import serve as run_serve
+
+    _require_handbook(obj.root)
+    try:
+        run_serve(obj.root, lang, dev_addr, open_browser)
+    except ContentError as exc:
+        print_problems(exc.problems, "text")
+        raise

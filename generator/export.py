@@ -1,7 +1,8 @@
 """Open data: the case studies and recipes as JSON and CSV, with the licence and stable ids.
 
-CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) are
-prefixed with an apostrophe, so opening the file never runs anything.
+CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, also after spaces or in
+their full-width forms, or with a tab, CR or LF) are prefixed with an apostrophe, so opening the file
+never runs anything.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .validate import Handbook
 
 CSV_COLUMNS = ["id", "title", "summary", "place", "region", "country", "lat", "lon", "start", "end", "scale",
                "sectors", "models", "sources", "reviewed", "url"]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and the full-width forms
 
 
 def _page_url(book: Handbook, lang: str, kind: str, slug: str) -> str:
@@ -50,7 +51,9 @@ def neutralise(value: Any) -> str:
     if isinstance(value, int | float):  # numbers (a negative longitude) cannot run as formulas
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    # a formula after spaces or line breaks still runs in some spreadsheets; a leading tab or CR is a trigger too
+    risky = text.lstrip().startswith(_FORMULA) or text[:1] in ("\t", "\r", "\n")
+    return "'" + text if risky else text
 
 
 def cases_csv(book: Handbook, lang: str) -> str:

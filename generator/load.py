@@ -74,6 +74,22 @@ def display_path(path: Path, root: Path | None = None) -> str:
     return text
 
 
+def symlinked_part(path: Path, root: Path) -> Path | None:
+    """The first folder or file from `root` down to `path` that is a symbolic link (None when none is).
+
+    Only what lies inside the handbook counts: the handbook itself may live under a linked folder."""
+    current = root
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
 def read_text(path: Path, shown: str) -> str:
     """Read a content file as UTF-8 text, refusing symlinks, huge files and other encodings."""
     raw = _read_bytes(path, shown)

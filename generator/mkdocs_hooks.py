@@ -73,9 +73,12 @@ def _render(live: dict[str, Any], config: Any) -> None:
     root, lang = Path(live["root"]), live["lang"]
     book = load_handbook(root)
     for problem in book.problems:
-        log.warning(problem.as_text())
+        (log.error if problem.level == "error" else log.warning)(problem.as_text())
     if book.errors:
-        raise SystemExit(f"{len(book.errors)} content errors: fix them and save again (the preview is unchanged)")
+        from mkdocs.exceptions import PluginError
+
+        count = len(book.errors)
+        raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix and save again (the preview is unchanged)")
     render_language(book, lang, Path(config.docs_dir), print_links=False)
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import i18n
 from .errors import Problem
-from .load import Document, LoadError, Path_, display_path, field_name, load_yaml, read_text
+from .load import Document, LoadError, Path_, display_path, field_name, load_yaml, read_text, symlinked_part
 from .models import (
     LANG_PATTERN,
     OVERLAYS,
@@ -156,8 +156,23 @@ def _load_handbook(root: Path) -> Handbook:
 # ---------------------------------------------------------------- loading
 
 
+def _real_folder(book: Handbook, folder: Path) -> bool:
+    """False, with one problem, when `folder` or a folder above it inside the handbook is a symbolic link:
+    a link could bring in files from anywhere on the machine, so it is never followed."""
+    link = symlinked_part(folder, book.root)
+    if link is None:
+        return True
+    shown = display_path(link, book.root)
+    if not any(p.path == shown and p.field == "" and "symbolic link" in p.message for p in book.problems):
+        book.problems.append(Problem(shown, 1, 1, "", "is a symbolic link, which is not followed; content "
+                                     "folders must be real folders inside the repository"))
+    return False
+
+
 def _load(book: Handbook, path: Path) -> Document | None:
     book.files += 1
+    if not _real_folder(book, path.parent):
+        return None
     if not path.exists() and not path.is_symlink():
         book.problems.append(Problem(display_path(path, book.root), 1, 1, "", "the file is missing"))
         return None
@@ -184,10 +199,7 @@ def _model(book: Handbook, doc: Document, model: type[M], lang: str = "") -> M |
 
 def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Document]) -> None:
     folder = book.root / FOLDERS[kind]
-    if folder.is_symlink():
-        book.problems.append(Problem(FOLDERS[kind], 1, 1, "", "is a symbolic link; content folders must be real"))
-        return
-    if not folder.is_dir():
+    if not _real_folder(book, folder) or not folder.is_dir():
         return
     overlays: list[tuple[Path, str, str]] = []
     written: set[str] = set()  # slugs whose source file exists, even when it does not load
@@ -284,7 +296,7 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
 
 def _load_pages(book: Handbook) -> None:
     folder = book.root / PAGES_FOLDER
-    if not folder.is_dir():
+    if not _real_folder(book, folder) or not folder.is_dir():
         return
     for path in sorted(folder.iterdir()):
         if path.suffix != ".md":

@@ -1,0 +1,91 @@
+"""Content-hash caches: a language whose inputs have not changed is not rendered or built again.
+
+A language's key hashes everything that goes into its pages: the validated content in the source
+language and its own translations, the settings and vocabulary, the pages, the templates, the
+base MkDocs config, the build options and the tool itself (its code and MkDocs/Material versions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .validate import Handbook
+
+_CODE = Path(__file__).parent
+
+
+def _files_digest(hasher: Any, folder: Path, pattern: str = "**/*") -> None:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob(pattern)):
+        if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+            hasher.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def language_key(book: Handbook, lang: str, options: dict[str, Any]) -> str:
+    """The hash of every input of one language's site."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"lang": lang, "options": options, "mkdocs": _version("mkdocs"),
+                         "material": _version("mkdocs-material")}, sort_keys=True).encode())
+    h.update(book.settings.model_dump_json().encode())
+    h.update(book.vocabulary.model_dump_json().encode())
+    for kind in ("case", "recipe", "toolkit"):
+        for slug, entry in sorted(book.entries(kind).items()):
+            h.update(f"{kind}:{slug}:".encode() + entry.model.model_dump_json().encode())
+            overlay = book.overlays.get((kind, slug, lang))
+            if overlay is not None:
+                h.update(f"{lang}:{overlay.stale}:".encode() + overlay.model.model_dump_json().encode())
+    for name, files in sorted(book.pages.items()):
+        for page_lang in sorted({book.source_lang, lang} & set(files)):
+            h.update(f"page:{name}:{page_lang}:".encode() + files[page_lang].read_bytes())
+    root = book.root
+    for part in ("pages", "overrides", "assets", "site"):
+        _files_digest(h, root / "templates" / part)
+    _files_digest(h, root / "templates" / "locales" / lang)
+    if (root / "mkdocs.yml").is_file():
+        h.update((root / "mkdocs.yml").read_bytes())
+    _files_digest(h, _CODE, "*.py")
+    return h.hexdigest()
+
+
+def restore(cache: Path, key: str, target: Path) -> int | None:
+    """Put a cached language site at `target` (hard links, so it is quick); its page count, or None."""
+    try:
+        saved = json.loads((cache / "key.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if saved.get("key") != key or not (cache / "site").is_dir():
+        return None
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(cache / "site", target, copy_function=_link_or_copy)
+    return int(saved.get("pages", 0))
+
+
+def store(cache: Path, key: str, source: Path, pages: int) -> None:
+    """Keep a copy of a freshly built language site for the next build."""
+    if cache.exists():
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True)
+    shutil.copytree(source, cache / "site", copy_function=_link_or_copy)
+    (cache / "key.json").write_text(json.dumps({"key": key, "pages": pages}), encoding="utf-8")
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

@@ -1,0 +1,64 @@
+"""A build reuses what did not change, and rebuilds exactly what did (issue: performance)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+PARTS = ("handbook.yml", "mkdocs.yml", "handbook", "toolkits", "templates")
+REUSED = "nothing changed since the last build: reused it"
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cache")
+    for part in PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, root / part)
+        else:
+            shutil.copyfile(src, root / part)
+    return root
+
+
+def build(root: Path) -> dict[str, bool]:
+    """Build en and es; for each, whether it was reused from the cache."""
+    result = CliRunner().invoke(cli, ["--root", str(root), "build", "--no-worksheets", "--lang", "en", "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.strip().startswith(("en:", "es:"))]
+    return {line.split(":")[0].strip(): REUSED in line for line in lines if "pages" in line}
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_caches_rebuild_exactly_what_changed(book: Path) -> None:
+    assert build(book) == {"en": False, "es": False}
+    assert build(book) == {"en": True, "es": True}
+
+    overlay = book / "handbook" / "cases" / "mondragon.es.yaml"
+    replace(overlay, "title: ", "title: Nuevo ")
+    assert build(book) == {"en": True, "es": False}
+    page = (book / "site" / "es" / "cases" / "mondragon.html").read_text(encoding="utf-8")
+    assert "Nuevo " in page
+
+    replace(book / "templates" / "pages" / "case.md.j2", "## {{ _('Sources') }}", "## {{ _('Sources') }} ")
+    assert build(book) == {"en": False, "es": False}
+
+    replace(book / "handbook.yml", "licence: CC-BY-SA-4.0", "licence: CC-BY-4.0")
+    assert build(book) == {"en": False, "es": False}
+    assert "CC-BY-4.0" in (book / "site" / "en" / "index.html").read_text(encoding="utf-8")
+
+    comment = book / "handbook" / "cases" / "kibbutz.yaml"
+    comment.write_text(comment.read_text(encoding="utf-8") + "\n# a comment changes nothing on the site\n",
+                       encoding="utf-8")
+    assert build(book) == {"en": True, "es": True}
