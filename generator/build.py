@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from .errors import ContentError, HandbookError
 from .load import display_path
 from .render import language_name, render_language
-from .templating import environment, ui_gettext
+from .templating import environment, render, ui_gettext
 from .validate import Handbook, load_handbook
 
 LUNR_LANGS = {"ar", "da", "de", "du", "el", "es", "fi", "fr", "he", "hi", "hu", "hy", "it", "ja", "jp", "kn", "ko",
@@ -148,6 +149,9 @@ def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, s
     except MkDocsException as exc:
         details = "\n".join(f"  {_locate(m, result.sources)}" for m in collect.messages)
         raise HandbookError(f"the {lang} site failed to build: {exc}\n{details}".rstrip()) from None
+    except jinja2.TemplateError as exc:  # a broken theme override in templates/overrides/
+        where = f"templates/overrides/{getattr(exc, 'name', None) or '?'}:{getattr(exc, 'lineno', None) or 1}"
+        raise HandbookError(f"{where}: error: template: {exc} (the {lang} site failed to build)") from None
     finally:
         logger.removeHandler(collect)
     return lang, len(result.pages), [_locate(m, result.sources) for m in collect.messages]
@@ -269,8 +273,8 @@ def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
     env = environment(book.root, "site", book.source_lang)
     languages = [{"code": code, "name": language_name(code),
                   "title": book.settings.text(book.settings.title, code)} for code in langs]
-    html = env.get_template("index.html.j2").render(
-        title=book.settings.text(book.settings.title, book.source_lang), languages=languages, codes=langs)
+    html = render(env, "site", "index.html.j2", title=book.settings.text(book.settings.title, book.source_lang),
+                  languages=languages, codes=langs)
     (staging / "index.html").write_text(html, encoding="utf-8")
 
 

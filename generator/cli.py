@@ -90,6 +90,7 @@ def new() -> None:
 
 def _new_kind(kind: str) -> click.Command:
     what = "case study" if kind == "case" else kind
+
     @click.command(name=kind, short_help=f"Write a skeleton for a new {what}.",
                    help=f"Write a commented skeleton for a new {what} called SLUG (never overwrites).")
     @click.argument("slug")

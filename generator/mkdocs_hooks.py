@@ -78,7 +78,8 @@ def _render(live: dict[str, Any], config: Any) -> None:
         from mkdocs.exceptions import PluginError
 
         count = len(book.errors)
-        raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix and save again (the preview is unchanged)")
+        raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix them and save again "
+                          "(the preview is unchanged)")
     render_language(book, lang, Path(config.docs_dir), print_links=False)
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]

@@ -12,7 +12,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -22,12 +22,14 @@ from pydantic_core import PydanticUndefined
 
 from .models import KINDS, LANG_PATTERN, OVERLAYS, SLUG_PATTERN
 
+if TYPE_CHECKING:
+    from .validate import Handbook
+
 Gettext = Callable[..., str]
 
 FIELDS_PAGE = "reference/fields.md"
 CLI_PAGE = "reference/cli.md"
 DATA_PAGE = "data.md"
-PAGES = (FIELDS_PAGE, CLI_PAGE, DATA_PAGE)
 
 # Where each kind of file lives, for the sentence under its heading.
 FILES = {"case": "handbook/cases/<slug>.yaml", "recipe": "handbook/recipes/<slug>.yaml",
@@ -42,7 +44,7 @@ def _identity(text: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def reference_pages(book: Any, lang: str, gettext: Gettext) -> dict[str, str]:
+def reference_pages(book: Handbook, lang: str, gettext: Gettext) -> dict[str, str]:
     """Every generated reference page of one language, by its path under `docs/`."""
     return {FIELDS_PAGE: fields_page(gettext), CLI_PAGE: cli_page(gettext), DATA_PAGE: data_page(book, lang, gettext)}
 
@@ -332,7 +334,7 @@ def cli_page(gettext: Gettext = _identity) -> str:
 # ---------------------------------------------------------------- the open-data page
 
 
-def data_page(book: Any, lang: str, gettext: Gettext = _identity) -> str:
+def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
     """What open data a build publishes next to the site, under which licence, and how to read it."""
     from .export import CSV_COLUMNS
     from .schema import all_models
@@ -368,8 +370,9 @@ def data_page(book: Any, lang: str, gettext: Gettext = _identity) -> str:
         "- " + _("**Sources.** Every outcome and challenge lists the ids of the sources that back it; the "
                  "sources themselves are in the case's `sources`."),
         "",
-        _("The same files come from `handbook export --format json` and `handbook export --format csv`; "
-          "see the %(cli)s.", cli="[" + _("command-line reference") + "](reference/cli.md)"),
+        _("The same files come from `handbook export --format json --lang %(lang)s` and "
+          "`handbook export --format csv --lang %(lang)s`; see the %(cli)s.", lang=lang,
+          cli="[" + _("command-line reference") + "](reference/cli.md)"),
         "",
     ]
     return "\n".join(out)

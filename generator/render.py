@@ -10,7 +10,6 @@ Contributed plain text is escaped by the autoescaping templates (and `mdtext` wh
 from __future__ import annotations
 
 import re
-import shutil
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from .reference import reference_pages
 from .templating import environment, fill, placeholder_values, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown lets a backslash escape
 _QUOTE = re.compile(r"(?m)^(\s{0,3})&gt;")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])( +|$)")
 ASSETS = "templates/assets"
@@ -135,7 +134,9 @@ class Renderer:
         """Contributed Markdown with its placeholders filled (when `values` is given)."""
         if not text:
             return Markup("")
-        return markdown_text(fill(text, values) if values is not None else text)
+        if values is not None:  # the values are plain text: their `*`, `_` or `[` must not become Markdown
+            text = fill(text, {name: _MD_SPECIAL.sub(r"\\\1", value) for name, value in values.items()})
+        return markdown_text(text)
 
     def edit_url(self, relpath: str) -> str | None:
         repo = self.book.settings.repo_url
@@ -231,7 +232,8 @@ class Renderer:
             for claim in items:
                 cited = sorted({numbers[sid]: sid for sid in claim.sources if sid in numbers}.items())
                 cites = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
-                out.append(list_item(self.md(claim.text) + Markup(f' <sup class="hb-cite">{cites}</sup>')))
+                mark = Markup(f'\u00a0<sup class="hb-cite">{cites}</sup>')  # no break: the mark stays by its word
+                out.append(list_item(self.md(claim.text) + mark))
             return out
 
         source = self._source_file("case", slug)

@@ -96,6 +96,17 @@ def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.En
     return env
 
 
+def render(env: jinja2.Environment, folder: str, name: str, **context: Any) -> str:
+    """Render `templates/<folder>/<name>`; a broken template is an error naming its file and line, not a traceback."""
+    from .errors import HandbookError
+
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        where = f"templates/{folder}/{getattr(exc, 'name', None) or name}:{getattr(exc, 'lineno', None) or 1}"
+        raise HandbookError(f"{where}: error: template: {exc}") from None
+
+
 def placeholder_values(root: Path, settings: Any, lang: str, institution: str | None = None) -> dict[str, str]:
     """Values for `{institution}`, `{place}` and `{group}`: the toolkit's word and the fork's settings,
     or a generic phrase in `lang` ("your institution") where there is none."""

@@ -174,7 +174,8 @@ def _load(book: Handbook, path: Path) -> Document | None:
     if not _real_folder(book, path.parent):
         return None
     if not path.exists() and not path.is_symlink():
-        book.problems.append(Problem(display_path(path, book.root), 1, 1, "", "the file is missing"))
+        book.problems.append(Problem(display_path(path, book.root), 1, 1, "",
+                                     "the file is missing; every handbook needs one"))
         return None
     try:
         return load_yaml(path, book.root)

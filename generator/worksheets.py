@@ -340,14 +340,23 @@ def _render_all(jobs: list[Job], folder: Path) -> Iterable[tuple[Job, bytes]]:
         for job in jobs:
             yield job, _render_one(job, folder)
         return
-    workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    workers = min(len(jobs), _cores())
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [(job, pool.submit(render_pdf, job.html, str(folder))) for job in jobs]
         for job, future in futures:
             try:
-                yield job, future.result()
+                pdf = future.result()
             except Exception as exc:
+                pool.shutdown(cancel_futures=True)
                 raise HandbookError(f"could not render {job.target.name}: {exc}") from exc
+            yield job, pdf
+
+
+def _cores() -> int:
+    """Cores this process may use (a container or `taskset` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _render_one(job: Job, folder: Path) -> bytes:

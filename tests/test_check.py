@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
+from generator.validate import load_handbook
 
 Handbook = Callable[..., Result]
 Edit = Callable[[Path, str, str], None]
@@ -304,3 +305,20 @@ def test_a_broken_handbook_yml_does_not_flood_the_output(tiny_handbook: Path, ha
     assert result.exit_code == 1
     assert result.output == ("handbook.yml:3:1: error: languages: lists es more than once; write each language "
                              "once\n1 error in 1 file\n")
+
+
+ODD_VALUES = ["", "[]", "{}", "~", "'x'", "-1", "[[]]", "{a: 1}", "0.5", "[x, y, z, w]", "'{place} TODO'"]
+
+
+def test_no_change_to_any_line_makes_check_crash(tiny_handbook: Path) -> None:
+    """Delete each line of each file in turn, or give it an odd value: `check` reports, it never raises."""
+    files = sorted(tiny_handbook.rglob("*.yaml")) + [tiny_handbook / "handbook.yml"]
+    for path in files:
+        original = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for i, line in enumerate(original):
+            start = re.match(r"^(\s*(?:- )?[\w-]+:|\s*- )", line)
+            for variant in ["", *(f"{start.group(1).rstrip()} {value}\n" for value in ODD_VALUES if start)]:
+                path.write_text("".join([*original[:i], variant, *original[i + 1:]]), encoding="utf-8")
+                book = load_handbook(tiny_handbook)
+                assert all(p.line >= 1 and p.col >= 1 for p in book.problems)
+        path.write_text("".join(original), encoding="utf-8")

@@ -8,18 +8,17 @@ import csv
 import io
 import json
 import re
-import shutil
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import Result
 from pydantic import BaseModel
+from sitebuild import built_handbook
 
 from generator.cli import cli
 from generator.export import CSV_COLUMNS
@@ -28,37 +27,20 @@ from generator.reference import cli_page, fields_page
 from generator.validate import load_handbook
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "fixtures" / "tiny"
 WORKFLOWS = ROOT / ".github" / "workflows"
 GITHUB_LINE = re.compile(r"^::(error|warning) file=[^,]+,line=\d+,col=\d+::.+$")
 EXPORT_ONLY = ("id", "url", "translation")  # keys the export adds to each item; not fields of the models
 
-
-def run(*args: str, root: Path = ROOT) -> Any:
-    return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def tiny(tmp_path: Path) -> Path:
-    """A copy of the tiny handbook that a test may change, with the repository's templates to build it."""
-    root = Path(shutil.copytree(TINY, tmp_path / "tiny"))
-    shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    return root
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} is not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+Handbook = Callable[..., Result]  # the `handbook` fixture of conftest.py
+Edit = Callable[[Path, str, str], None]  # the `edit` fixture of conftest.py
 
 
 # ---------------------------------------------------------------- open data
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "pt"])
-def test_the_json_export_loads_back_into_the_models(lang: str) -> None:
-    result = run("export", "--format", "json", "--lang", lang)
+def test_the_json_export_loads_back_into_the_models(handbook: Handbook, lang: str) -> None:
+    result = handbook(ROOT, "export", "--format", "json", "--lang", lang)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["licence"] and data["language"] == lang
@@ -69,8 +51,8 @@ def test_the_json_export_loads_back_into_the_models(lang: str) -> None:
         Recipe.model_validate({k: v for k, v in item.items() if k not in EXPORT_ONLY})
 
 
-def test_the_csv_export_reads_with_the_csv_module_and_has_a_header_row() -> None:
-    result = run("export", "--format", "csv")
+def test_the_csv_export_reads_with_the_csv_module_and_has_a_header_row(handbook: Handbook) -> None:
+    result = handbook(ROOT, "export", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == CSV_COLUMNS
@@ -79,14 +61,14 @@ def test_the_csv_export_reads_with_the_csv_module_and_has_a_header_row() -> None
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
-def test_a_csv_cell_that_a_spreadsheet_would_run_is_neutralised(tiny: Path, start: str) -> None:
-    case = tiny / "handbook" / "cases" / "porto-alegre.yaml"
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_neutralised(tiny_handbook: Path, handbook: Handbook, edit: Edit,
+                                                                 start: str) -> None:
+    case = tiny_handbook / "handbook" / "cases" / "porto-alegre.yaml"
     summary = f'{start}HYPERLINK("https://example.org/x", "click me")'
-    edit(case, "summary: Residents", f"summary: '{summary}'\nold_summary: Residents")
-    edit(case, "old_summary: ", "# ")
+    edit(case, "summary: Residents", f"summary: '{summary}'\n# Residents")
     edit(case, "  country: BR\n", "  country: BR\n  lon: -51.23\n")
-    assert run("check", root=tiny).exit_code == 0
-    result = run("export", "--format", "csv", root=tiny)
+    assert handbook(tiny_handbook, "check").exit_code == 0
+    result = handbook(tiny_handbook, "export", "--format", "csv")
     assert result.exit_code == 0, result.output
     header, row = list(csv.reader(io.StringIO(result.stdout)))
     cells = dict(zip(header, row, strict=True))
@@ -144,31 +126,24 @@ def test_every_command_has_help_and_appears_in_the_cli_reference() -> None:
                 assert param.opts[-1] in page, f"{param.opts[-1]} of `{path}` is not in the CLI reference"
 
 
-def test_the_reference_pages_are_generated_for_each_language_and_in_the_nav(tiny: Path, tmp_path: Path) -> None:
-    from generator.build import mkdocs_config
-    from generator.render import render_language
-
-    book = load_handbook(tiny)
-    docs = tmp_path / "docs"
-    render_language(book, "es", docs)
-    assert (docs / "reference" / "fields.md").read_text(encoding="utf-8").startswith("# ")
-    assert (docs / "reference" / "cli.md").is_file()
-    data = (docs / "data.md").read_text(encoding="utf-8")
-    assert '<a href="data/cases.csv">cases.csv</a>' in data and "../schema/case.schema.json" in data
-    config = yaml.safe_load(mkdocs_config(book, "es", tmp_path / "build", tmp_path / "site").read_text())
-    pages = json.dumps(config["nav"])
-    assert "data.md" in pages and "reference/fields.md" in pages and "reference/cli.md" in pages
+@pytest.mark.slow
+def test_every_language_has_the_reference_and_data_pages_in_its_nav(tmp_path_factory: pytest.TempPathFactory) -> None:
+    site = built_handbook(tmp_path_factory) / "site"
+    for lang in load_handbook(ROOT).settings.published:
+        home = (site / lang / "index.html").read_text(encoding="utf-8")
+        for page in ("data.html", "reference/fields.html", "reference/cli.html"):
+            assert (site / lang / page).is_file(), f"{lang}/{page} was not built"
+            assert f'href="{page}"' in home, f"the {lang} navigation has no link to {page}"
 
 
 @pytest.mark.slow
-def test_the_data_page_links_to_files_that_the_build_publishes(tiny: Path) -> None:
-    result = run("build", "--lang", "en", "--no-worksheets", root=tiny)
-    assert result.exit_code == 0, result.output
-    page = tiny / "site" / "en" / "data.html"
-    links = re.findall(r'href="((?:data|\.\./schema)/[^"]+)"', page.read_text(encoding="utf-8"))
-    assert len(links) >= 4
-    for link in links:
-        assert (page.parent / link).is_file(), f"data.html links to {link}, which the build did not publish"
+def test_the_data_page_links_to_files_that_the_build_publishes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    site = built_handbook(tmp_path_factory) / "site"
+    for page in (site / "en" / "data.html", site / "es" / "reference" / "fields.html"):
+        links = re.findall(r'href="((?:\.\./)*(?:data|schema)/[^"]+\.(?:json|csv))"', page.read_text(encoding="utf-8"))
+        assert len(links) >= 4, page
+        for link in links:
+            assert (page.parent / link).is_file(), f"{page.name} links to {link}, which the build did not publish"
 
 
 # ---------------------------------------------------------------- CI, pre-commit and annotations
@@ -221,12 +196,13 @@ def test_the_issue_form_and_pull_request_template_exist() -> None:
     assert "handbook check" in template and "- [ ]" in template
 
 
-def test_a_contributor_sees_each_mistake_as_a_github_annotation(tiny: Path) -> None:
-    case = tiny / "handbook" / "cases" / "porto-alegre.yaml"
+def test_a_contributor_sees_each_mistake_as_a_github_annotation(tiny_handbook: Path, handbook: Handbook,
+                                                                edit: Edit) -> None:
+    case = tiny_handbook / "handbook" / "cases" / "porto-alegre.yaml"
     edit(case, "country: BR", "country: Brazil")
     edit(case, "url: https://doi.org", "url: http://doi.org")
     edit(case, "reviewed: 2026-11-26", "reviewed: 26/11/2026\nfunding: unknown")
-    result = run("check", "--format", "github", root=tiny)
+    result = handbook(tiny_handbook, "check", "--format", "github")
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 4, result.stdout  # each mistake once, and no cascade into the files that cite the case
@@ -234,6 +210,18 @@ def test_a_contributor_sees_each_mistake_as_a_github_annotation(tiny: Path) -> N
         assert GITHUB_LINE.match(line), line
     assert all("file=handbook/cases/porto-alegre.yaml," in line for line in lines)
     assert "errors in" in result.stderr  # the count goes to the log, not into an annotation
+
+
+def test_a_translator_is_told_the_translated_from_to_write(tiny_handbook: Path, handbook: Handbook) -> None:
+    overlay = tiny_handbook / "handbook" / "cases" / "porto-alegre.es.yaml"
+    overlay.write_text("\n".join(line for line in overlay.read_text(encoding="utf-8").splitlines()
+                                 if not line.startswith("translated_from:")) + "\n", encoding="utf-8")
+    status = handbook(tiny_handbook, "i18n", "status", "--format", "json")
+    digest = next(item["digest"] for item in json.loads(status.stdout)["es"]["missing"]
+                  if item["translation"].endswith("porto-alegre.es.yaml"))
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert f"translated_from: is required but missing; write `translated_from: {digest}`" in result.stdout
 
 
 # ---------------------------------------------------------------- CONTRIBUTING.md stays true
@@ -258,5 +246,5 @@ def test_every_command_and_make_target_in_contributing_exists() -> None:
     for command, sub in named:
         path = f"handbook {command} {sub}" if f"handbook {command} {sub}" in known else f"handbook {command}"
         assert path in known, f"CONTRIBUTING.md names `{path}`, which does not exist"
-    targets = set(re.findall(r"\bmake ([a-z][a-z0-9-]*)", text))
+    targets = set(re.findall(r"(?:`|^)make ([a-z][a-z0-9-]*)", text, re.MULTILINE))
     assert targets and targets <= make_targets(), f"CONTRIBUTING.md names make {targets - make_targets()}"

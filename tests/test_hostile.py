@@ -1,0 +1,640 @@
+"""Hostile and broken contributions. A stranger's pull request carries script, event handlers, `javascript:`
+links, embeds and template syntax in every text field (tests/fixtures/hostile/): the built site is opened in
+headless Chromium, and nothing runs, nothing leaves 127.0.0.1, and every text shows as it was written. Values
+the schema refuses are check errors with file and line; a build that fails leaves `site/` and every source
+file as they were; symbolic links never bring a file from outside the repository into the site.
+
+Every payload, if it ever ran, would only set `top.__pwned` (or a `data-pwned` attribute): an init script
+turns each such write into a report, so even a handler that runs just before a navigation is caught.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import http.server
+import io
+import json
+import os
+import re
+import shutil
+import threading
+import unicodedata
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+from generator.export import neutralise
+from generator.templating import fill, placeholder_values
+from generator.validate import Handbook, load_handbook
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+HOSTILE = FIXTURES / "hostile"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LANGS = ("en", "es")
+PAYLOAD = "<script>top.__pwned=1</script>"
+TEMPLATE_SYNTAX = ("{{ 7*7 }}", "{% raw %}", "${7*7}")
+
+# Runs in every frame before any script of the page: a write to the marker is reported at once.
+MARKER_TRAP = """
+(() => {
+  const report = (what) => { try { window.top.__hbReport(what + " on " + location.href); } catch (e) {} };
+  let value;
+  Object.defineProperty(window, "__pwned", {
+    get() { return value; }, set(v) { value = v; report("window.__pwned = " + v); }, configurable: false,
+  });
+  new MutationObserver(() => report("data-pwned was set"))
+    .observe(document, {attributes: true, subtree: true, attributeFilter: ["data-pwned"]});
+  window.alert = window.confirm = window.prompt = (m) => report("a dialog: " + m);
+})();
+"""
+# What no page may hold once content went through it (the theme's own search form and our filter aside).
+DOM_PROBLEMS = """
+() => {
+  const found = [];
+  for (const el of document.querySelectorAll("*")) {
+    for (const attr of el.attributes) {
+      if (attr.name.startsWith("on")) found.push(`${el.tagName} ${attr.name}`);
+    }
+  }
+  for (const el of document.querySelectorAll("iframe, object, embed, base, meta[http-equiv], svg script, noscript"))
+    found.push(el.outerHTML.slice(0, 120));
+  for (const el of document.querySelectorAll("form")) {
+    if (!el.matches(".md-search__form, .md-header__option, #hb-filter")) found.push(el.outerHTML.slice(0, 120));
+  }
+  for (const el of document.querySelectorAll("script")) {
+    if (el.src ? !el.src.startsWith(location.origin + "/") : el.textContent.includes("pwned"))
+      found.push(el.outerHTML.slice(0, 120));
+  }
+  for (const a of document.querySelectorAll("a[href]")) {
+    if (!/^(https?:|mailto:)$/.test(a.protocol)) found.push(`a link to ${a.getAttribute("href")}`);
+  }
+  return found;
+}
+"""
+LINKS = """
+() => Array.from(document.querySelectorAll("a[href]"), (a, index) => ({
+  index, href: a.href, key: [a.href, a.textContent.trim(), a.getAttributeNames().sort().join(" ")].join("|"),
+}))
+"""
+
+
+def words(text: str) -> str:
+    """Text compared as words: whitespace collapsed, ligatures taken apart."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def run(root: Path, *args: str) -> Result:
+    """`handbook --root ROOT ARGS` as a user runs it; an exception is kept for the test to look at."""
+    return CliRunner().invoke(cli, ["--root", str(root), *args], env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+def assert_clean_failure(result: Result) -> None:
+    """A failure a contributor can act on: exit code 1, a message, and never a Python traceback."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output, result.output
+
+
+def copy_handbook(source: Path, dest: Path, extensions: tuple[str, ...] = ()) -> Path:
+    """A handbook in a temporary folder, with the repository's templates and mkdocs.yml (plus `extensions`)."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("site", "build"))
+    shutil.copytree(ROOT / "templates", dest / "templates")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["markdown_extensions"] += list(extensions)
+    (dest / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return dest
+
+
+# ---------------------------------------------------------------- the hostile handbook, built once
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile handbook built into a real site: both languages, and the worksheets of one.
+
+    `attr_list` is turned on, as a fork might: attributes written in content must still not get through.
+    The build is not strict, as the hostile links lead nowhere on purpose."""
+    root = copy_handbook(HOSTILE, tmp_path_factory.mktemp("hostile") / "handbook", ("attr_list",))
+    result = run(root, "build", "--no-strict", "--no-worksheets")
+    assert result.exit_code == 0, result.output
+    result = run(root, "worksheets", "--lang", "en", "--paper", "a4")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def book(hostile: Path) -> Handbook:
+    loaded = load_handbook(hostile)
+    assert not loaded.problems, "\n".join(p.as_text() for p in loaded.problems)
+    return loaded
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the browser closing a connection early is not a failure
+
+
+@pytest.fixture(scope="module")
+def site_url(hostile: Path) -> Iterator[str]:
+    """The built site served on 127.0.0.1, as a reader's browser would get it."""
+    handler = functools.partial(_QuietHandler, directory=str(hostile / "site"))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Browser:
+    """One Chromium page with the marker trap, recording reports, navigations and requests that leave the site."""
+
+    page: Any
+    base: str
+    reports: list[str] = field(default_factory=list)
+    navigations: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+    def open(self, url: str) -> None:
+        if self.page.url != url:
+            self.page.goto(url, wait_until="load")
+
+    def assert_safe(self, where: str) -> None:
+        marked = self.page.evaluate("() => document.documentElement.hasAttribute('data-pwned')")
+        assert not self.reports and not marked, f"script ran ({where}): {self.reports}"
+        assert not self.outside, f"requests left the site ({where}): {self.outside}"
+        away = [url for url in self.navigations if not url.startswith(self.base)]
+        assert not away, f"navigated away ({where}): {away}"
+
+
+@pytest.fixture(scope="module")
+def browser(site_url: str) -> Iterator[Browser]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        state = Browser(page, site_url)
+        context.expose_function("__hbReport", lambda what: state.reports.append(what))
+        context.add_init_script(MARKER_TRAP)
+
+        def route(request_route: Any) -> None:
+            if request_route.request.url.startswith(site_url):
+                request_route.continue_()
+            else:
+                state.outside.append(request_route.request.url)
+                request_route.abort()
+
+        context.route("**/*", route)
+        page.on("dialog", lambda dialog: (state.reports.append(f"a dialog: {dialog.message}"), dialog.dismiss()))
+        page.on("framenavigated", lambda frame: state.navigations.append(frame.url) if frame == page.main_frame
+                else None)
+        yield state
+        chromium.close()
+
+
+def site_pages(hostile: Path) -> list[str]:
+    return sorted(path.relative_to(hostile / "site").as_posix() for path in (hostile / "site").rglob("*.html"))
+
+
+# ---------------------------------------------------------------- what each page must show
+
+
+def texts(book: Handbook, lang: str) -> dict[str, list[str]]:
+    """Per page of `lang`, contributed texts that must show exactly as written (placeholders filled)."""
+    case, _ = book.localized("case", "hostile-case", lang)
+    recipe, _ = book.localized("recipe", "hostile-recipe", lang)
+    toolkit, _ = book.localized("toolkit", "hostile-toolkit", lang)
+    settings = book.settings
+    values = placeholder_values(book.root, settings, lang, toolkit.institution)  # a fork: its toolkit's word
+
+    def f(text: str) -> str:
+        return fill(text, values)
+
+    labels = [book.vocabulary.label(vocab, value, lang) for vocab, value in
+              (("sectors", "hostile-sector"), ("models", "hostile-model"), ("scales", "hostile-scale"))]
+    source = case.sources[0]
+    sheet = recipe.worksheets[0]
+    return {
+        "cases/hostile-case.html": [case.title, case.summary, case.place.name, case.place.region or "",
+                                    *case.lessons, source.title, source.author or "", source.publisher or "",
+                                    *labels, *case.story.split("\n\n")[:2], f(recipe.title)],
+        "cases/index.html": [case.title, case.summary, case.place.name, *labels[:2]],
+        "recipes/hostile-recipe.html": [f(recipe.title), f(recipe.summary), f(recipe.time), f(recipe.people or ""),
+                                        *map(f, recipe.you_need), *(f(s.title) for s in recipe.steps),
+                                        *(f(s.time) for s in recipe.steps if s.time),
+                                        *(f(p.pitfall) for p in recipe.pitfalls), f(sheet.title),
+                                        f(sheet.intro or ""), f(recipe.goal.split("\n\n")[0]), case.title],
+        "recipes/index.html": [f(recipe.title), f(recipe.summary), f(recipe.time)],
+        "toolkits/hostile-toolkit.html": [f(toolkit.title), f(toolkit.summary), *map(f, toolkit.stakeholders),
+                                          *map(f, toolkit.decisions), f(recipe.title), case.title],
+        "toolkits/index.html": [f(toolkit.title), f(toolkit.summary)],
+        "index.html": [page_title(book, "index", lang), f(toolkit.title), f(toolkit.summary), settings.group or "",
+                       settings.place or ""],
+        "hostile-page.html": [page_title(book, "hostile-page", lang), *TEMPLATE_SYNTAX, PAYLOAD],
+    }
+
+
+def page_title(book: Handbook, name: str, lang: str) -> str:
+    path = book.pages[name].get(lang) or book.pages[name][book.source_lang]
+    return path.read_text(encoding="utf-8").splitlines()[0].removeprefix("# ")
+
+
+def titles(book: Handbook, lang: str) -> dict[str, str]:
+    """The `<title>` of the pages whose title is contributed text."""
+    case, _ = book.localized("case", "hostile-case", lang)
+    recipe, _ = book.localized("recipe", "hostile-recipe", lang)
+    toolkit, _ = book.localized("toolkit", "hostile-toolkit", lang)
+    values = placeholder_values(book.root, book.settings, lang, toolkit.institution)
+    site = book.settings.text(book.settings.title, lang)
+    return {"cases/hostile-case.html": f"{case.title} - {site}",
+            "recipes/hostile-recipe.html": f"{fill(recipe.title, values)} - {site}",
+            "toolkits/hostile-toolkit.html": f"{fill(toolkit.title, values)} - {site}",
+            "hostile-page.html": f"{page_title(book, 'hostile-page', lang)} - {site}"}
+
+
+# ---------------------------------------------------------------- in the browser
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_no_payload_runs_or_leaves_the_site_on_any_page_even_when_every_link_is_clicked(
+        hostile: Path, browser: Browser) -> None:
+    clicked: set[str] = set()
+    for name in site_pages(hostile):
+        url = browser.base + name
+        browser.open(url)
+        browser.assert_safe(f"loading {name}")
+        problems = browser.page.evaluate(DOM_PROBLEMS)
+        assert not problems, f"{name} holds {problems}"
+        for link in browser.page.evaluate(LINKS):
+            if link["key"] in clicked or not link["href"].startswith(browser.base):
+                continue
+            clicked.add(link["key"])
+            click(browser, url, link)
+            browser.assert_safe(f"clicking {link['key']} on {name}")
+    assert len(clicked) > 50  # the crawl really clicked: nav, cards, cross-links, language switch
+
+
+def click(browser: Browser, url: str, link: dict[str, Any]) -> None:
+    """Click one link as a reader would (its handlers run, then its navigation). PDFs and CSV files download
+    instead of opening: the tests below read them as files."""
+    target = urllib.parse.urldefrag(link["href"]).url
+    if target.endswith((".pdf", ".csv")):
+        return
+    browser.open(url)
+    script = "i => document.querySelectorAll('a[href]')[i].click()"
+    if target == urllib.parse.urldefrag(url).url and urllib.parse.urldefrag(link["href"]).fragment:
+        browser.page.evaluate(script, link["index"])  # a jump within the page
+        browser.page.wait_for_timeout(20)
+    else:
+        with browser.page.expect_navigation(wait_until="load"):
+            browser.page.evaluate(script, link["index"])
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_contributed_text_shows_as_written(hostile: Path, book: Handbook, browser: Browser, lang: str) -> None:
+    nav_title = words(page_title(book, "hostile-page", lang))
+    for name, expected in texts(book, lang).items():
+        browser.open(f"{browser.base}{lang}/{name}")
+        shown = words(browser.page.inner_text("body"))
+        missing = [text for text in map(words, expected) if text not in shown]
+        assert not missing, f"{lang}/{name} does not show {missing}"
+        nav = words(browser.page.text_content("nav.md-nav--primary") or "")
+        assert nav_title in nav, f"{lang}/{name}: the navigation does not show {nav_title!r}"
+        browser.assert_safe(f"reading {lang}/{name}")
+    for name, title in titles(book, lang).items():
+        browser.open(f"{browser.base}{lang}/{name}")
+        assert words(browser.page.title()) == words(title), name
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("query", ["hostile", "onerror", "javascript", "7*7", "markdown"])
+def test_searching_for_the_payloads_finds_them_as_text_and_runs_nothing(browser: Browser, query: str) -> None:
+    browser.open(f"{browser.base}en/index.html")
+    search = browser.page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(query)  # typed, key by key, as a reader does
+    results = browser.page.locator(".md-search-result__item")
+    results.first.wait_for(state="attached")
+    assert results.count() > 0
+    browser.assert_safe(f"searching {query!r}")
+    with browser.page.expect_navigation(wait_until="load"):
+        results.first.locator("a").first.click()
+    browser.assert_safe(f"opening the first result for {query!r}")
+
+
+# ---------------------------------------------------------------- in the files of the site
+
+
+@pytest.mark.slow
+def test_the_built_site_holds_no_symlink_and_nothing_outside_it(hostile: Path) -> None:
+    site = hostile / "site"
+    for path in site.rglob("*"):
+        assert not path.is_symlink(), path
+        assert path.is_dir() or path.is_file(), path
+        assert path.resolve().is_relative_to(site.resolve()), path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_search_index_holds_no_raw_html_from_content(hostile: Path, lang: str) -> None:
+    index = json.loads((hostile / "site" / lang / "search" / "search_index.json").read_text(encoding="utf-8"))
+    raw = re.compile(r"<\s*/?\s*(script|img|svg|iframe|object|embed|meta|base|form|style|link|math|details)\b", re.I)
+    for doc in index["docs"]:
+        for key in ("title", "text", "tags"):
+            value = json.dumps(doc.get(key, ""), ensure_ascii=False)
+            assert not raw.search(value), f"{doc['location']} {key}: {value[:300]}"
+    assert any("&lt;script&gt;" in doc.get("text", "") for doc in index["docs"])  # the payloads are there, as text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_json_export_is_valid_and_holds_the_text_as_written(hostile: Path, book: Handbook, lang: str) -> None:
+    data = hostile / "site" / lang / "data"
+    cases = json.loads((data / "cases.json").read_text(encoding="utf-8"))
+    recipes = json.loads((data / "recipes.json").read_text(encoding="utf-8"))
+    case, _ = book.localized("case", "hostile-case", lang)
+    recipe, _ = book.localized("recipe", "hostile-recipe", lang)
+    assert cases["cases"][0]["title"] == case.title
+    assert cases["cases"][0]["lessons"] == list(case.lessons)
+    assert recipes["recipes"][0]["steps"][0]["title"] == recipe.steps[0].title
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_csv_cell_can_run_as_a_formula(hostile: Path, lang: str) -> None:
+    text = (hostile / "site" / lang / "data" / "cases.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)  # the fixture's formula is there, neutralised
+    risky = [c for c in cells if c.lstrip().startswith(("=", "+", "@", "\uff1d")) or c[:1] in ("\t", "\r", "\n")]
+    assert not risky
+    assert all(not c.startswith("-") or _number(c) for c in cells)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("cell", ["=1+1", " =1+1", "\n=1+1", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx", "\uff1d1+1"])
+def test_a_csv_cell_that_starts_like_a_formula_gets_an_apostrophe(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
+    assert neutralise(-51.23) == "-51.23" and neutralise("Porto Alegre") == "Porto Alegre"
+
+
+FORBIDDEN_PDF = {"/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/OpenAction", "/AA",
+                 "/SubmitForm", "/ImportData", "/RichMedia", "/GoToR"}
+
+
+def pdf_objects(reader: Any) -> Iterator[Any]:
+    """Every object reachable from the PDF's trailer, once."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    stack: list[Any] = [reader.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            obj = obj.get_object()
+        yield obj
+        if isinstance(obj, DictionaryObject):
+            stack.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+
+
+@pytest.mark.slow
+def test_the_worksheet_pdfs_hold_the_payloads_as_text_and_nothing_active(hostile: Path, book: Handbook) -> None:
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, NameObject
+
+    pdfs = sorted((hostile / "site" / "en" / "worksheets").glob("*.pdf"))
+    assert [p.name for p in pdfs] == ["hostile-recipe-a4.pdf", "hostile-toolkit-pack-a4.pdf"]
+    sheet = book.recipes["hostile-recipe"].model.worksheets[0]
+    for path in pdfs:
+        reader = PdfReader(path)
+        names: set[str] = set()
+        for obj in pdf_objects(reader):
+            if isinstance(obj, DictionaryObject):
+                names.update(str(key) for key in obj)
+                uri = obj.get("/URI")
+                assert uri is None or str(uri).startswith("https://example.org/hostile/"), f"{path.name}: {uri}"
+            elif isinstance(obj, NameObject):
+                names.add(str(obj))
+        assert not names & FORBIDDEN_PDF, f"{path.name}: {names & FORBIDDEN_PDF}"
+        assert not reader.attachments
+        text = words(" ".join(page.extract_text() or "" for page in reader.pages))
+        for expected in (PAYLOAD, "{{ 7*7 }}", "{% raw %}", '<a href="javascript:top.__pwned=1">js</a>',
+                         (sheet.blocks[0].note or "")):
+            assert words(expected) in text, f"{path.name} does not show {expected!r}"
+
+
+# ---------------------------------------------------------------- values the schema refuses
+
+
+CASE = "handbook/cases/porto-alegre.yaml"
+SOURCE_URL = "url: https://doi.org/10.1177/0032329298026004003"
+
+
+@pytest.mark.parametrize(("old", "new", "field", "says"), [
+    (SOURCE_URL, "url: javascript:top.__pwned=1", "sources[0].url", "https://"),
+    (SOURCE_URL, "url: JaVaScRiPt:top.__pwned=1", "sources[0].url", "https://"),
+    (SOURCE_URL, "url: ' javascript:top.__pwned=1'", "sources[0].url", "https://"),
+    (SOURCE_URL, "url: vbscript:msgbox(1)", "sources[0].url", "https://"),
+    (SOURCE_URL, "url: data:text/html;base64,PHNjcmlwdD4=", "sources[0].url", "https://"),
+    (SOURCE_URL, "url: http://example.org/", "sources[0].url", "https://"),
+    (SOURCE_URL, """url: 'https://example.org/"onmouseover="top.__pwned=1'""", "sources[0].url", "https://"),
+    (SOURCE_URL, "url: https://example.org/<script>", "sources[0].url", "https://"),
+    ("country: BR", "country: '<s>'", "place.country", "country code"),
+    ("id: santos-1998", "id: '\"><script>top.__pwned=1</script>'", "sources[0].id", "slug"),
+    ("recipes: [who-is-missing]", "recipes: ['../../../etc/passwd']", "recipes[0]", "slug"),
+    ("reviewed: 2026-11-26", "reviewed: '<script>'", "reviewed", "date"),
+])
+def test_a_hostile_value_the_schema_refuses_is_a_check_error_with_file_and_line(
+        tiny_handbook: Path, old: str, new: str, field: str, says: str) -> None:
+    path = tiny_handbook / CASE
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    result = run(tiny_handbook, "check", "--format", "json")
+    assert_clean_failure(result)
+    problems = json.loads(result.output)
+    assert any(p["path"] == CASE and p["line"] == line and p["field"] == field and says in p["message"]
+               for p in problems), problems
+
+
+@pytest.mark.parametrize(("yaml_text", "says"), [
+    ("title: !!python/object/apply:os.system ['touch /tmp/pwned']\n", "tag"),
+    ("title: !!binary aGk=\n", "tag"),
+    ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "anchor"),
+    ("title: x\n<<: {summary: y}\n", "merge key"),
+    ("title: x\ntitle: y\n", "twice"),
+    ("title: x\n---\ntitle: y\n", "second YAML document"),
+    ("title: [" * 100 + "]" * 100 + "\n", "nested"),
+])
+def test_hostile_yaml_is_a_check_error_with_file_and_line(tiny_handbook: Path, yaml_text: str, says: str) -> None:
+    (tiny_handbook / CASE).write_text(yaml_text, encoding="utf-8")
+    result = run(tiny_handbook, "check")
+    assert_clean_failure(result)
+    assert re.search(rf"^{re.escape(CASE)}:\d+:\d+: error: .*{says}", result.output, re.M), result.output
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_the_hostile_handbook_is_valid_content() -> None:
+    result = run(HOSTILE, "check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("0 errors in 9 files")
+
+
+# ---------------------------------------------------------------- a failed build changes nothing
+
+
+def tree_digest(root: Path, skip: tuple[str, ...] = ("build",)) -> dict[str, str]:
+    """Every file and folder under `root` (but `skip`) with a digest of its bytes (or of its link target)."""
+    out: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if rel.split("/")[0] in skip:
+            continue
+        if path.is_symlink():
+            out[rel] = "link to " + os.readlink(path)
+        elif path.is_file():
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            out[rel] = "folder"
+    return out
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """The tiny handbook, with the repository's templates, built once: `site/` holds a good site."""
+    root = copy_handbook(FIXTURES / "tiny", tmp_path / "tiny")
+    result = run(root, "build", "--no-worksheets")
+    assert result.exit_code == 0, result.output
+    assert (root / "site" / "en" / "index.html").is_file()
+    return root
+
+
+BROKEN = {
+    "a case without a title": ("handbook/cases/porto-alegre.yaml", "title: Participatory budgeting in Porto Alegre\n",
+                               "", "handbook/cases/porto-alegre.yaml"),
+    "a YAML error": ("handbook/cases/porto-alegre.yaml", "scale: city", "scale: [city", "porto-alegre.yaml:"),
+    "a Jinja syntax error in a page template": ("templates/pages/case.md.j2", "{% if recipes %}", "{% if recipes",
+                                                "templates/pages/case.md.j2"),
+    "an unknown variable in a page template": ("templates/pages/case.md.j2", "{{ case.summary }}",
+                                               "{{ case.summary }}{{ no_such_thing }}", "templates/pages/case.md.j2"),
+    "a Jinja syntax error in a theme override": ("templates/overrides/main.html", "{% block htmltitle %}",
+                                                 "{% block htmltitle", "templates/overrides/main.html"),
+    "a Jinja syntax error in the site's root page": ("templates/site/index.html.j2", "{% for l in languages %}",
+                                                     "{% for l in %}", "index.html.j2"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", sorted(BROKEN))
+def test_a_failed_build_leaves_site_and_every_source_file_byte_identical(built: Path, mistake: str) -> None:
+    relpath, old, new, named = BROKEN[mistake]
+    path = built / relpath
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    before = tree_digest(built)
+    result = run(built, "build", "--no-worksheets")
+    assert_clean_failure(result)
+    assert named in result.output
+    assert tree_digest(built) == before
+
+
+# ---------------------------------------------------------------- symbolic links
+
+
+SECRET = "secret-from-outside-the-repository"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder outside the handbook holding files a link could try to bring in."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "index.md").write_text(f"# {SECRET}\n", encoding="utf-8")
+    (folder / "secret.yaml").write_text(f"title: {SECRET}\n", encoding="utf-8")
+    (folder / "secret.css").write_text(f"/* {SECRET} */\n", encoding="utf-8")
+    return folder
+
+
+def link(path: Path, target: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    path.symlink_to(target, target_is_directory=target.is_dir())
+
+
+@pytest.mark.parametrize(("linked", "target", "reported"), [
+    ("handbook/cases/stolen.yaml", "secret.yaml", "handbook/cases/stolen.yaml"),
+    ("handbook/cases/porto-alegre.es.yaml", "secret.yaml", "handbook/cases/porto-alegre.es.yaml"),
+    ("handbook/pages/stolen.md", "index.md", "handbook/pages/stolen.md"),
+    ("handbook/vocabulary.yaml", "secret.yaml", "handbook/vocabulary.yaml"),
+    ("handbook.yml", "secret.yaml", "handbook.yml"),
+    ("handbook/pages", ".", "handbook/pages"),
+    ("handbook/cases", ".", "handbook/cases"),
+    ("toolkits", ".", "toolkits"),
+    ("handbook", ".", "handbook"),
+])
+def test_a_symlinked_content_file_or_folder_is_refused(tiny_handbook: Path, outside: Path, linked: str, target: str,
+                                                      reported: str) -> None:
+    link(tiny_handbook / linked, outside / target)
+    result = run(tiny_handbook, "check")
+    assert_clean_failure(result)
+    assert re.search(rf"^{re.escape(reported)}:1:1: error: .*symbolic link", result.output, re.M), result.output
+    assert SECRET not in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("linked", ["templates/assets/stolen.css", "templates/overrides/stolen.css",
+                                    "templates/worksheets/worksheet.css", "templates/overrides"])
+def test_a_symlinked_template_file_is_refused_and_nothing_from_outside_reaches_the_site(
+        built: Path, outside: Path, linked: str) -> None:
+    target = outside if linked == "templates/overrides" else outside / "secret.css"
+    if linked == "templates/overrides":
+        shutil.copytree(built / linked, outside, dirs_exist_ok=True)
+    link(built / linked, target)
+    before = tree_digest(built)
+    result = run(built, "build", "--no-worksheets")
+    assert_clean_failure(result)
+    assert linked in result.output and "symbolic link" in result.output
+    assert tree_digest(built) == before
+    assert not any(SECRET.encode() in p.read_bytes() for p in (built / "site").rglob("*") if p.is_file())

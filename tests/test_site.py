@@ -1,0 +1,230 @@
+"""The site build, tested the way a reader, a contributor and a maintainer meet it: every case card in the
+HTML, languages as plain links, "edit this page" on the right file, strict links, atomic and reproducible
+builds, and a live preview. The real handbook is built once per session (tests/sitebuild.py) and reused."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from sitebuild import REPO, built_handbook, copy_source, handbook, tree_digest
+
+pytestmark = pytest.mark.slow
+
+BROKEN_LINK = "\n\nSee also [the missing page](no-such-page.md).\n"
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_handbook(tmp_path_factory)
+
+
+@pytest.fixture
+def copy_of_built(book: Path, tmp_path: Path) -> Path:
+    """A copy of the built handbook (content, templates, previous site/) that a test may break."""
+    return Path(shutil.copytree(book, tmp_path / "book", symlinks=True))
+
+
+def settings() -> dict:
+    return yaml.safe_load((REPO / "handbook.yml").read_text(encoding="utf-8"))
+
+
+def languages() -> list[str]:
+    data = settings()
+    return [lang for lang in data["languages"] if not data.get("publish") or lang in data["publish"]]
+
+
+def case_slugs() -> list[str]:
+    return sorted(p.stem for p in (REPO / "handbook" / "cases").glob("*.yaml") if "." not in p.stem)
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith((".site-new-", ".site-old-")))
+
+
+# ---------------------------------------------------------------- what the built site holds
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_the_case_index_holds_every_card_without_javascript(book: Path, lang: str) -> None:
+    page = (book / "site" / lang / "cases" / "index.html").read_text(encoding="utf-8")
+    cards = re.findall(r'<article class="hb-card" data-sectors="[^"]*"[^>]*>\s*<h2[^>]*><a href="([^"]+)"', page)
+    assert sorted(cards) == [f"{slug}.html" for slug in case_slugs()]
+    form = re.search(r"<form[^>]*id=\"hb-filter\"[^>]*>", page)
+    assert form is not None and " hidden" in form.group(0), "without JavaScript the filter form stays hidden"
+    for slug in case_slugs():
+        assert (book / "site" / lang / "cases" / f"{slug}.html").is_file()
+
+
+def test_the_root_page_lists_every_language_as_a_link(book: Path) -> None:
+    page = (book / "site" / "index.html").read_text(encoding="utf-8")
+    body = page.split("<body", 1)[1]  # the links a reader without JavaScript sees
+    for lang in languages():
+        assert re.search(rf'<a href="{lang}/index.html" hreflang="{lang}">', body), f"no link to {lang}"
+        assert (book / "site" / lang / "index.html").is_file()
+
+
+def test_edit_this_page_opens_the_yaml_file_on_the_repository(book: Path) -> None:
+    repo = str(settings()["repo_url"]).rstrip("/")
+    branch = settings().get("edit_branch", "main")
+    case = (book / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
+    edit = re.search(r'<a href="([^"]+)" title="[^"]*" class="md-content__button md-icon" rel="edit"', case)
+    assert edit is not None and edit.group(1) == f"{repo}/edit/{branch}/handbook/cases/mondragon.yaml"
+    recipe = (book / "site" / "en" / "recipes" / "who-is-missing.html").read_text(encoding="utf-8")
+    assert f'href="{repo}/edit/{branch}/handbook/recipes/who-is-missing.yaml"' in recipe
+    index = (book / "site" / "en" / "cases" / "index.html").read_text(encoding="utf-8")
+    assert 'rel="edit"' not in index, "a generated index has no file to edit"
+
+
+def test_a_translated_case_is_edited_in_its_translation(book: Path) -> None:
+    overlays = sorted((REPO / "handbook" / "cases").glob("*.*.yaml"))
+    if not overlays:
+        pytest.skip("no translated case yet")
+    slug, lang = overlays[0].stem.split(".")
+    if lang not in languages():
+        pytest.skip(f"{lang} is not published")
+    page = (book / "site" / lang / "cases" / f"{slug}.html").read_text(encoding="utf-8")
+    assert f"/handbook/cases/{slug}.{lang}.yaml" in page
+
+
+def test_contributed_text_shows_as_text_and_its_links_work(book: Path) -> None:
+    page = (book / "site" / "en" / "index.html").read_text(encoding="utf-8")
+    assert 'href="toolkits/school.html"' in page, "a .md link in a prose page leads to the generated page"
+    assert not re.search(r"<p>\s*-\s*<a", page), "a nested list in a prose page is a list, not dashes in a line"
+
+
+def test_the_build_reports_each_language_and_a_closing_line(book: Path, tmp_path: Path) -> None:
+    root = copy_source(tmp_path / "book")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^  en: \d+ pages$", result.output, re.M)
+    assert re.search(r"^Built \d+ pages in 1 language \(en\) into .* in [\d.]+ s$", result.output, re.M)
+
+
+# ---------------------------------------------------------------- reproducible, strict, atomic
+
+
+def test_two_builds_of_the_same_content_are_identical_byte_for_byte(book: Path, tmp_path: Path) -> None:
+    root = copy_source(tmp_path / "elsewhere")  # another folder too: no absolute path may leak into the site
+    result = handbook(root, "build", "--no-worksheets")
+    assert result.exit_code == 0, result.output
+    first, second = tree_digest(book / "site"), tree_digest(root / "site")
+    assert sorted(first) == sorted(second)
+    differ = [path for path in first if first[path] != second[path]]
+    assert not differ, f"these files differ between two builds: {differ[:10]}"
+
+
+def test_a_broken_link_fails_the_build_naming_the_page_and_leaves_the_site_as_it_was(copy_of_built: Path) -> None:
+    root = copy_of_built
+    before = tree_digest(root / "site")
+    about = root / "handbook" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 1, result.output
+    assert "handbook/pages/about.md" in result.output and "no-such-page.md" in result.output, result.output
+    assert "the page about.md" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert tree_digest(root / "site") == before, "a failed build changed site/"
+    assert leftovers(root) == []
+
+
+def test_no_strict_builds_despite_a_broken_link_and_warns(copy_of_built: Path) -> None:
+    root = copy_of_built
+    about = root / "handbook" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en", "--no-strict")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"en: warning: handbook/pages/about\.md: .*no-such-page\.md", result.output), result.output
+
+
+def test_a_broken_template_fails_and_leaves_the_site_as_it_was(copy_of_built: Path) -> None:
+    root = copy_of_built
+    before = tree_digest(root / "site")
+    template = root / "templates" / "pages" / "recipe.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\n{{ no_such_value }}\n", encoding="utf-8")
+    result = handbook(root, "build", "--no-worksheets")
+    assert result.exit_code == 1, result.output
+    assert "templates/pages/recipe.md.j2" in result.output and "no_such_value" in result.output, result.output
+    assert tree_digest(root / "site") == before
+    assert leftovers(root) == []
+
+
+def test_contributed_markdown_cannot_add_html_or_script_links(copy_of_built: Path) -> None:
+    root = copy_of_built
+    case = root / "handbook" / "cases" / "mondragon.yaml"
+    evil = ("story: |\n  <script>alert(1)</script> [click](javascript:alert(2)) "
+            "[mail](mailto:a@example.org) <b onclick=x>bold</b>\n\n")
+    case.write_text(case.read_text(encoding="utf-8").replace("story: |\n", evil, 1), encoding="utf-8")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = (root / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
+    body = page.split('<article class="md-content__inner md-typeset">', 1)[1].split("</article>", 1)[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, "raw HTML shows as text"
+    assert "javascript:" not in body, "a javascript: link is dropped"
+    assert "<script" not in body and not re.search(r"<[^>]*\bonclick", body), "no script, no event handler"
+    assert 'href="mailto:a@example.org"' in body
+
+
+# ---------------------------------------------------------------- live preview
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local address we started
+        return str(response.read().decode("utf-8"))
+
+
+def _wait_for(check: object, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def test_serve_previews_one_language_and_rebuilds_when_a_yaml_file_changes(tmp_path: Path) -> None:
+    root = copy_source(tmp_path / "book")
+    port = _free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [str(Path(sys.executable).with_name("handbook")), "--root", str(root), "serve",
+               "--dev-addr", f"127.0.0.1:{port}"]
+    log = (tmp_path / "serve.log").open("w+", encoding="utf-8")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/cases/mondragon.html"
+    try:
+        _wait_for(lambda: "Mondragon" in _get(url))
+        assert (root / "build" / "serve" / "en" / "docs" / "cases" / "mondragon.md").is_file()
+        case = root / "handbook" / "cases" / "mondragon.yaml"
+        text = case.read_text(encoding="utf-8")
+        title = re.search(r"^title: (.+)$", text, re.M)
+        assert title is not None
+        case.write_text(text.replace(title.group(0), "title: A title changed while previewing", 1), encoding="utf-8")
+        _wait_for(lambda: "A title changed while previewing" in html.unescape(_get(url)))
+        assert "livereload" in _get(url), "the preview page reloads itself when the site is rebuilt"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.seek(0)
+        output = log.read()
+        log.close()
+    assert f"Serving on http://127.0.0.1:{port}/" in output, output
+    assert "Traceback" not in output, output
