@@ -21,6 +21,7 @@ import yaml
 
 from .errors import ContentError, HandbookError
 from .load import display_path
+from .parallel import Beside
 from .render import language_name, render_language
 from .templating import environment, render, ui_gettext
 from .validate import Handbook, load_handbook
@@ -202,15 +203,18 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
     report = BuildReport(languages=langs)
+    extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parallel=jobs != 1)
     try:
         _build_languages(book, langs, root / "build", staging, strict, worksheets, progress, report, jobs)
+        progress("Writing open data")
+        extras.wait()
+        _merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, root, progress)
-        _write_root_index(book, langs, staging)
-        _write_data(book, langs, staging, progress)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
     except BaseException:
+        extras.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report.seconds = time.monotonic() - started
@@ -290,6 +294,28 @@ def _write_data(book: Handbook, langs: list[str], staging: Path, progress: Progr
     progress("Writing open data")
     for lang in langs:
         write_site_data(book, lang, staging / lang / "data")
+
+
+EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here
+
+
+def _write_extras(book: Handbook, langs: list[str], folder: Path) -> None:
+    """What does not need MkDocs (the root page, schemas, open data), written while MkDocs builds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_root_index(book, langs, folder)
+    _write_data(book, langs, folder, lambda _: None)
+
+
+def _merge(source: Path, target: Path) -> None:
+    """Move every file of `source` to the same place under `target` (no file is ever replaced), then drop it."""
+    for item in sorted(source.iterdir()):
+        if item.is_dir() and (target / item.name).is_dir():
+            _merge(item, target / item.name)
+        elif (target / item.name).exists():
+            raise HandbookError(f"{display_path(target / item.name, target)} was written twice (this is a bug)")
+        else:
+            os.rename(item, target / item.name)
+    source.rmdir()
 
 
 def _swap(staging: Path, site: Path) -> None:

@@ -39,14 +39,17 @@ def main() -> None:
     cli(prog_name="handbook")
 
 
-def print_problems(problems: list[Problem], fmt: str, checked: int = 0) -> None:
-    """Print problems in one of the three formats, then the count (to stderr for github, none for json)."""
+def print_problems(problems: list[Problem], fmt: str, checked: int = 0, count: bool = True) -> None:
+    """Print problems in one of the three formats, then the count (to stderr for github, none for json).
+
+    Commands that go on to fail with a ContentError pass `count=False`: its message is the count."""
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
         return
     for problem in problems:
         click.echo(problem.as_github() if fmt == "github" else problem.as_text())
-    click.echo(summary_line(problems, checked), err=fmt == "github")
+    if count:
+        click.echo(summary_line(problems, checked), err=fmt == "github")
 
 
 def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
@@ -58,7 +61,7 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
                             "or pass --root")
     book = load_handbook(root)
     if book.problems and (book.errors or not quiet):
-        print_problems(book.problems, fmt)
+        print_problems(book.problems, fmt, count=not book.errors)
     if book.errors:
         raise ContentError(book.problems)
     return book
@@ -155,7 +158,7 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
         report = run_build(obj.root, list(langs) or None, worksheets=not no_worksheets, strict=not no_strict,
                            progress=lambda line: click.echo(line, err=True), jobs=jobs)
     except ContentError as exc:
-        print_problems(exc.problems, "text")
+        print_problems(exc.problems, "text", count=False)
         raise
     click.echo(f"Built {report.pages} pages in {len(report.languages)} "
                f"language{'s' if len(report.languages) != 1 else ''} ({', '.join(report.languages)})"
@@ -286,5 +289,5 @@ def serve(obj: Context, lang: str | None, dev_addr: str, open_browser: bool) -> 
     try:
         run_serve(obj.root, lang, dev_addr, open_browser)
     except ContentError as exc:
-        print_problems(exc.problems, "text")
+        print_problems(exc.problems, "text", count=False)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import click
@@ -20,7 +21,7 @@ class Problem:
 
     def as_text(self) -> str:
         field = f"{self.field}: " if self.field else ""
-        return f"{self.path}:{self.line}:{self.col}: {self.level}: {field}{self.message}"
+        return _visible(f"{self.path}:{self.line}:{self.col}: {self.level}: {field}{self.message}")
 
     def as_github(self) -> str:
         kind = "error" if self.level == "error" else "warning"
@@ -38,6 +39,14 @@ class Problem:
             "field": self.field,
             "message": self.message,
         }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _visible(text: str) -> str:
+    """Control characters (a line break in a key or a file name) as escapes: one problem is always one line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _github_escape(text: str, prop: bool = False) -> str:

@@ -80,7 +80,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
         count = len(book.errors)
         raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix them and save again "
                           "(the preview is unchanged)")
-    render_language(book, lang, Path(config.docs_dir), print_links=False)
+    render_language(book, lang, Path(config.docs_dir), print_links=False, parallel=False)  # no fork: threads
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]
     config.site_name = settings["site_name"]

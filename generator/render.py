@@ -22,6 +22,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .models import Case, Recipe, Toolkit
+from .parallel import Beside, can_fork
 from .reference import reference_pages
 from .templating import environment, fill, placeholder_values, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
@@ -29,6 +30,7 @@ from .validate import FOLDERS, PAGES_FOLDER, Handbook
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown lets a backslash escape
 _QUOTE = re.compile(r"(?m)^(\s{0,3})&gt;")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])( +|$)")
+_LIST_LINE = re.compile(r"(?m)^ *(?:[-*+]|\d{1,9}[.)])(?: |$)")
 ASSETS = "templates/assets"
 
 
@@ -58,6 +60,8 @@ def markdown_text(text: str) -> Markup:
 def commonmark_lists(text: str) -> str:
     """Re-indent list items the CommonMark way (content lines up with the text after `1. `) to the four
     spaces per level that Python-Markdown, MkDocs' parser, needs, so nested lists and continued items work."""
+    if not _LIST_LINE.search(text):
+        return text
     out: list[str] = []
     stack: list[tuple[int, int]] = []  # per open list item: (its content's indent in the text, in the output)
     for line in text.split("\n"):
@@ -81,13 +85,14 @@ def list_item(text: str, indent: int = 4) -> Markup:
     return Markup("\n".join([first, *((" " * indent + line) if line.strip() else "" for line in rest)]))
 
 
-def language_name(code: str, in_lang: str | None = None) -> str:
-    """`Español` for es (in its own language unless `in_lang` is given)."""
+def language_name(code: str, in_lang: str | None = None, capital: bool = True) -> str:
+    """`Español` for es (in its own language unless `in_lang` is given); `capital=False` for mid-sentence."""
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(in_lang or code)
     except (UnknownLocaleError, ValueError):
         return code
-    return (name or code)[:1].upper() + (name or code)[1:]
+    name = name or code
+    return name[:1].upper() + name[1:] if capital else name
 
 
 class Renderer:
@@ -102,7 +107,7 @@ class Renderer:
         self.gettext = ui_gettext(book.root, lang)
         self.result = RenderResult()
         self.output: dict[str, str] = {}
-        self.source_name = language_name(book.source_lang, lang)
+        self.source_name = language_name(book.source_lang, lang, capital=False)
         self.values = placeholder_values(book.root, book.settings, lang, self._fork_institution())
         try:
             self.locale: Locale | None = Locale.parse(lang.replace("-", "_"))
@@ -166,10 +171,10 @@ class Renderer:
 
     # ------------------------------------------------------------ pages
 
-    def render_all(self) -> dict[str, str]:
-        """Every page of the language as {path under docs/: Markdown}."""
+    def render_all(self, skip: frozenset[str] = frozenset()) -> dict[str, str]:
+        """Every page of the language (but the case studies in `skip`) as {path under docs/: Markdown}."""
         book = self.book
-        for slug in sorted(book.cases):
+        for slug in sorted(set(book.cases) - skip):
             self.case_page(slug)
         for slug in sorted(book.recipes):
             self.recipe_page(slug)
@@ -424,35 +429,61 @@ def _assets(root: Path) -> Iterable[tuple[str, bytes]]:
                 yield f"assets/{item.name}", item.read_bytes()
 
 
-def sync_tree(folder: Path, files: dict[str, bytes]) -> int:
-    """Make `folder` hold exactly `files`, writing only what changed (a live preview then sees only real edits).
-
-    Returns how many files were written or removed."""
-    changed = 0
-    existing = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()} \
-        if folder.is_dir() else set()
-    for stale in sorted(existing - set(files)):
-        (folder / stale).unlink()
-        changed += 1
+def write_changed(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` under `folder`, leaving alone those already there with the same bytes: a live preview
+    then sees only real edits, and a rebuild writes little."""
     for relpath, data in files.items():
         path = folder / relpath
-        if relpath in existing and path.read_bytes() == data:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.read_bytes() == data:
+                continue
+        except OSError:
+            path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        changed += 1
-    for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
-        if not any(directory.iterdir()):
-            directory.rmdir()
-    return changed
 
 
-def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True) -> RenderResult:
-    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone."""
+def remove_others(folder: Path, keep: set[str]) -> None:
+    """Delete every file under `folder` that is not in `keep` (pages of content that is gone), then empty folders."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path.relative_to(folder).as_posix() not in keep:
+            path.unlink()
+
+
+PARALLEL_FROM = 200  # case studies: below this, a second process costs more than it saves
+
+
+def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True,
+                    parallel: bool = True) -> RenderResult:
+    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone.
+
+    A large handbook renders half of its case studies in a forked process at the same time (parallel.py)."""
     renderer = Renderer(book, lang, print_links)
-    pages = renderer.render_all()
-    files = {path: text.encode("utf-8") for path, text in pages.items()}
-    files.update(_assets(book.root))
     docs.mkdir(parents=True, exist_ok=True)
-    sync_tree(docs, files)
+    cases = sorted(book.cases)
+    split = parallel and len(cases) >= PARALLEL_FROM and can_fork()
+    half = frozenset(cases[len(cases) // 2:]) if split else frozenset()
+    other = Beside(_render_cases, renderer, sorted(half), docs) if half else None
+    try:
+        files = {path: text.encode("utf-8") for path, text in renderer.render_all(skip=half).items()}
+        files.update(_assets(book.root))
+        write_changed(docs, files)
+        pages, sources = other.wait() if other else ([], {})
+    except BaseException:
+        if other:
+            other.stop()
+        raise
+    renderer.result.pages = sorted(renderer.result.pages + pages)
+    renderer.result.sources.update(sources)
+    remove_others(docs, set(files) | set(pages))
     return renderer.result
+
+
+def _render_cases(renderer: Renderer, slugs: list[str], docs: Path) -> tuple[list[str], dict[str, str]]:
+    """Render and write some case studies (in a forked process); the pages written and their sources."""
+    for slug in slugs:
+        renderer.case_page(slug)
+    write_changed(docs, {path: text.encode("utf-8") for path, text in renderer.output.items()})
+    return renderer.result.pages, renderer.result.sources

@@ -169,12 +169,9 @@ def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefi
 
 
 def _language_name(code: str, lang: str) -> str:
-    from babel import Locale, UnknownLocaleError
+    from .render import language_name
 
-    try:
-        return str(Locale.parse(code).get_display_name(lang) or code)
-    except (UnknownLocaleError, ValueError):
-        return code
+    return language_name(code, lang, capital=False)
 
 
 def build_date() -> str:

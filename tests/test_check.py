@@ -139,6 +139,7 @@ def test_a_clean_handbook_passes_and_says_how_many_files_it_checked(
     result = handbook(tiny_handbook, "check")
     assert result.exit_code == 0, result.output
     assert result.output == "0 errors in 7 files\n"
+    assert handbook(tiny_handbook, "check", "--format", "text").output == result.output
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
