@@ -1,7 +1,8 @@
-"""Shared rendering helpers: Jinja environments with gettext UI strings, placeholders, safe Markdown.
+"""Shared rendering helpers: Jinja environments with gettext UI strings, and placeholders.
 
-One place for each rule: `fill` is the only placeholder substitution, `markdown_html` the only
-way contributed Markdown becomes HTML, `translations` the only source of UI strings.
+One place for each rule: `fill` is the only placeholder substitution and `translations` the only
+source of UI strings. (Contributed Markdown is escaped in `render.markdown_text` and every built page
+is cleaned against an allow-list in `mkdocs_hooks`.)
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import markdown as md
-import nh3
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -23,43 +22,11 @@ from babel.support import NullTranslations, Translations
 LOCALES = "templates/locales"
 _PLACEHOLDER = re.compile(r"\{(institution|place|group)\}")
 
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
-    "ul",
-}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
-URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def fill(text: str, values: dict[str, str]) -> str:
     """Replace `{institution}`, `{place}` and `{group}` by plain substitution; nothing is ever evaluated."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def markdown_html(text: str, link: Callable[[str], str] | None = None) -> str:
-    """Contributed Markdown as sanitised HTML: raw HTML shown as text, then an allow-list clean by nh3.
-
-    `link` may rewrite each `href` (the site turns relative `page.md` links into `page.html`); nh3 checks
-    the scheme of what it returns. nh3 parses like a browser, so it is the last word on what is allowed."""
-    html = _markdown_without_html().convert(text)
-
-    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-        if link is not None and tag == "a" and attribute == "href":
-            return link(value)
-        return value
-
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow", attribute_filter=attribute_filter)
-
-
-def _markdown_without_html() -> md.Markdown:
-    """Python-Markdown with raw HTML turned off (its documented way): `<tag>` and `<!-- -->` stay text,
-    while code spans, block quotes and `&entities;` keep working."""
-    converter = md.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-    converter.preprocessors.deregister("html_block")
-    converter.inlinePatterns.deregister("html")
-    return converter
 
 
 @functools.cache
@@ -93,6 +60,9 @@ def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.En
         **options,
     )
     env.install_gettext_translations(translations(root, lang), newstyle=True)  # type: ignore[attr-defined]
+    # `tojson` writes front matter too: YAML cannot read JSON's surrogate pairs (an emoji in a tag), so
+    # characters stay as they are (`<`, `>`, `&` and `'` are still escaped, as always)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
 
 

@@ -37,9 +37,6 @@ from generator.validate import Handbook, load_handbook
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 HOSTILE = FIXTURES / "hostile"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 LANGS = ("en", "es")
 PAYLOAD = "<script>top.__pwned=1</script>"
 TEMPLATE_SYNTAX = ("{{ 7*7 }}", "{% raw %}", "${7*7}")
@@ -146,7 +143,7 @@ def site_url(hostile: Path) -> Iterator[str]:
 
 
 @dataclass
-class Browser:
+class Reader:
     """One Chromium page with the marker trap, recording reports, navigations and requests that leave the site."""
 
     page: Any
@@ -169,32 +166,28 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def browser(site_url: str) -> Iterator[Browser]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        state = Browser(page, site_url)
-        context.expose_function("__hbReport", lambda what: state.reports.append(what))
-        context.add_init_script(MARKER_TRAP)
+def reader(browser: Any, site_url: str) -> Iterator[Reader]:
+    """A tab of the session's Chromium (tests/conftest.py) with the marker trap and the request recorder."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    state = Reader(page, site_url)
+    context.expose_function("__hbReport", lambda what: state.reports.append(what))
+    context.add_init_script(MARKER_TRAP)
 
-        def route(request_route: Any) -> None:
-            if request_route.request.url.startswith(site_url):
-                request_route.continue_()
-            else:
-                state.outside.append(request_route.request.url)
-                request_route.abort()
+    def route(request_route: Any) -> None:
+        if request_route.request.url.startswith(site_url):
+            request_route.continue_()
+        else:
+            state.outside.append(request_route.request.url)
+            request_route.abort()
 
-        context.route("**/*", route)
-        page.on("dialog", lambda dialog: (state.reports.append(f"a dialog: {dialog.message}"), dialog.dismiss()))
-        page.on("framenavigated", lambda frame: state.navigations.append(frame.url) if frame == page.main_frame
-                else None)
-        yield state
-        chromium.close()
+    context.route("**/*", route)
+    page.on("dialog", lambda dialog: (state.reports.append(f"a dialog: {dialog.message}"), dialog.dismiss()))
+    page.on("framenavigated", lambda frame: state.navigations.append(frame.url) if frame == page.main_frame
+            else None)
+    yield state
+    context.close()
 
 
 def site_pages(hostile: Path) -> list[str]:
@@ -236,6 +229,7 @@ def texts(book: Handbook, lang: str) -> dict[str, list[str]]:
         "index.html": [page_title(book, "index", lang), f(toolkit.title), f(toolkit.summary), settings.group or "",
                        settings.place or ""],
         "hostile-page.html": [page_title(book, "hostile-page", lang), *TEMPLATE_SYNTAX, PAYLOAD],
+        "front-matter.html": [f'title: "{PAYLOAD}"', "redirect: https://evil.example/"],  # text, not settings
     }
 
 
@@ -263,75 +257,80 @@ def titles(book: Handbook, lang: str) -> dict[str, str]:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_no_payload_runs_or_leaves_the_site_on_any_page_even_when_every_link_is_clicked(
-        hostile: Path, browser: Browser) -> None:
+        hostile: Path, reader: Reader) -> None:
     clicked: set[str] = set()
     for name in site_pages(hostile):
-        url = browser.base + name
-        browser.open(url)
-        browser.assert_safe(f"loading {name}")
-        problems = browser.page.evaluate(DOM_PROBLEMS)
+        url = reader.base + name
+        reader.open(url)
+        reader.assert_safe(f"loading {name}")
+        problems = reader.page.evaluate(DOM_PROBLEMS)
         assert not problems, f"{name} holds {problems}"
-        for link in browser.page.evaluate(LINKS):  # no element has a handler (above): one click per target is enough
-            if link["href"] in clicked or not link["href"].startswith(browser.base):
+        for link in reader.page.evaluate(LINKS):  # no element has a handler (above): one click per target is enough
+            if link["href"] in clicked or not link["href"].startswith(reader.base):
                 continue
             clicked.add(link["href"])
-            click(browser, url, link)
-            browser.assert_safe(f"clicking the link to {link['href']} on {name}")
+            click(reader, url, link)
+            reader.assert_safe(f"clicking the link to {link['href']} on {name}")
     assert len(clicked) > 50  # the crawl really clicked: nav, cards, cross-links, language switch
 
 
-def click(browser: Browser, url: str, link: dict[str, Any]) -> None:
+def click(reader: Reader, url: str, link: dict[str, Any]) -> None:
     """Click one link as a reader would (its handlers run, then its navigation). PDFs and CSV files download
     instead of opening: the tests below read them as files."""
     target = urllib.parse.urldefrag(link["href"]).url
     if target.endswith((".pdf", ".csv")):
         return
-    browser.open(url, "domcontentloaded")  # back to the page the link is on (it was fully loaded and checked)
+    reader.open(url, "domcontentloaded")  # back to the page the link is on (it was fully loaded and checked)
     script = "i => document.querySelectorAll('a[href]')[i].click()"
     if target == urllib.parse.urldefrag(url).url and urllib.parse.urldefrag(link["href"]).fragment:
-        browser.page.evaluate(script, link["index"])  # a jump within the page
-        browser.page.wait_for_timeout(20)
+        reader.page.evaluate(script, link["index"])  # a jump within the page
+        reader.page.wait_for_timeout(20)
     elif "\n" in link["raw"] and "<" in link["raw"]:
-        browser.page.evaluate(script, link["index"])  # Chromium refuses to follow it (dangling markup): no navigation
-        browser.page.wait_for_timeout(20)
+        reader.page.evaluate(script, link["index"])  # Chromium refuses to follow it (dangling markup): no navigation
+        reader.page.wait_for_timeout(20)
     else:
-        with browser.page.expect_navigation(wait_until="domcontentloaded"):  # the target page is also loaded above
-            browser.page.evaluate(script, link["index"])
+        with reader.page.expect_navigation(wait_until="domcontentloaded"):  # the target page is also loaded above
+            reader.page.evaluate(script, link["index"])
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_contributed_text_shows_as_written(hostile: Path, book: Handbook, browser: Browser, lang: str) -> None:
+def test_every_contributed_text_shows_as_written(hostile: Path, book: Handbook, reader: Reader, lang: str) -> None:
     nav_title = words(page_title(book, "hostile-page", lang))
     for name, expected in texts(book, lang).items():
-        browser.open(f"{browser.base}{lang}/{name}")
-        shown = words(browser.page.inner_text("body"))
+        reader.open(f"{reader.base}{lang}/{name}")
+        shown = words(reader.page.inner_text("body"))
         missing = [text for text in map(words, expected) if text not in shown]
         assert not missing, f"{lang}/{name} does not show {missing}"
-        nav = words(browser.page.text_content("nav.md-nav--primary") or "")
+        nav = words(reader.page.text_content("nav.md-nav--primary") or "")
         assert nav_title in nav, f"{lang}/{name}: the navigation does not show {nav_title!r}"
-        browser.assert_safe(f"reading {lang}/{name}")
+        reader.assert_safe(f"reading {lang}/{name}")
+    reader.open(f"{reader.base}{lang}/cases/hostile-case.html")
+    assert reader.page.locator("nav.md-tags").count() == 1, "the case page shows no tags"
+    tags = words(reader.page.text_content("nav.md-tags") or "")
+    labels = [book.vocabulary.label(v, f"hostile-{k}", lang) for v, k in (("sectors", "sector"), ("models", "model"))]
+    assert all(words(label) in tags for label in labels), tags  # an emoji in a label too
     for name, title in titles(book, lang).items():
-        browser.open(f"{browser.base}{lang}/{name}")
-        assert words(browser.page.title()) == words(title), name
+        reader.open(f"{reader.base}{lang}/{name}")
+        assert words(reader.page.title()) == words(title), name
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("query", ["hostile", "onerror", "javascript", "7*7", "markdown"])
-def test_searching_for_the_payloads_finds_them_as_text_and_runs_nothing(browser: Browser, query: str) -> None:
-    browser.open(f"{browser.base}en/index.html")
-    search = browser.page.locator("input.md-search__input")
+def test_searching_for_the_payloads_finds_them_as_text_and_runs_nothing(reader: Reader, query: str) -> None:
+    reader.open(f"{reader.base}en/index.html")
+    search = reader.page.locator("input.md-search__input")
     search.click()
     search.press_sequentially(query)  # typed, key by key, as a reader does
-    results = browser.page.locator(".md-search-result__item")
+    results = reader.page.locator(".md-search-result__item")
     results.first.wait_for(state="attached")
     assert results.count() > 0
-    browser.assert_safe(f"searching {query!r}")
-    with browser.page.expect_navigation(wait_until="load"):
+    reader.assert_safe(f"searching {query!r}")
+    with reader.page.expect_navigation(wait_until="load"):
         results.first.locator("a").first.click()
-    browser.assert_safe(f"opening the first result for {query!r}")
+    reader.assert_safe(f"opening the first result for {query!r}")
 
 
 # ---------------------------------------------------------------- in the files of the site
@@ -502,7 +501,7 @@ def test_hostile_yaml_is_a_check_error_with_file_and_line(tiny_handbook: Path, y
 def test_the_hostile_handbook_is_valid_content() -> None:
     result = run(HOSTILE, "check")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("0 errors in 9 files")
+    assert result.output.strip().endswith("0 errors in 10 files")
 
 
 # ---------------------------------------------------------------- a failed build changes nothing
