@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from sitebuild import copy_source, handbook
 
-from generator.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-PARTS = ("handbook.yml", "mkdocs.yml", "handbook", "toolkits", "templates")
 REUSED = "nothing changed since the last build: reused it"
 
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("cache")
-    for part in PARTS:
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, root / part)
-        else:
-            shutil.copyfile(src, root / part)
-    return root
+    return copy_source(tmp_path_factory.mktemp("cache") / "book")
 
 
 def build(root: Path) -> dict[str, bool]:
     """Build en and es; for each, whether it was reused from the cache."""
-    result = CliRunner().invoke(cli, ["--root", str(root), "build", "--no-worksheets", "--lang", "en", "--lang", "es"])
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en", "--lang", "es")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.strip().startswith(("en:", "es:"))]
     return {line.split(":")[0].strip(): REUSED in line for line in lines if "pages" in line}

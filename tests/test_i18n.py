@@ -4,33 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from click.testing import CliRunner
-
-from generator.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-PARTS = ("handbook.yml", "mkdocs.yml", "babel.cfg", "handbook", "toolkits", "templates", "schema")
-
-
-def copy_repo(target: Path) -> Path:
-    """A copy of the repository's handbook, to change without touching the real one."""
-    target.mkdir(parents=True, exist_ok=True)
-    for part in PARTS:
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, target / part)
-        elif src.is_file():
-            shutil.copyfile(src, target / part)
-    return target
+from sitebuild import REPO, copy_source, handbook
 
 
 def run(root: Path, *args: str) -> str:
-    result = CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
+    result = handbook(root, *args)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -97,7 +79,7 @@ def test_a_missing_ui_string_is_caught(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def spanish_fork(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Spanish handbook for a hospital in Barcelona, made with `handbook init` and built."""
-    source = copy_repo(tmp_path_factory.mktemp("source"))
+    source = copy_source(tmp_path_factory.mktemp("source"))
     fork = tmp_path_factory.mktemp("fork") / "hospital-bcn"
     out = run(source, "init", str(fork), "--toolkit", "hospital", "--lang", "es", "--place", "Barcelona",
               "--group", "Grupo del Hospital del Mar")
@@ -152,7 +134,7 @@ def test_fork_pack_pdf_carries_place_and_group(spanish_fork: Path) -> None:
 
 
 def test_editing_an_english_source_makes_its_translation_stale(tmp_path: Path) -> None:
-    root = copy_repo(tmp_path / "book")
+    root = copy_source(tmp_path / "book")
     assert "stale    handbook/cases/porto-alegre.es.yaml" not in run(root, "i18n", "status")
     case = root / "handbook" / "cases" / "porto-alegre.yaml"
     case.write_text(case.read_text(encoding="utf-8").replace("story: |\n", "story: |\n  A new first sentence.\n", 1),
