@@ -123,10 +123,12 @@ def measure(cases: int, repeat: int, lang: str = "en") -> Row:
         return Row(cases, best, best_plain, again, *phases(root, lang))
 
 
-def table(rows: list[Row], repeat: int) -> str:
+def table(rows: list[Row], repeat: int, load: str = "") -> str:
     lines = [f"`nproc` = {os.cpu_count()}; Python {sys.version.split()[0]}; one language (en); "
-             f"best of {repeat} cold builds (no `build/` folder, so no cache); seconds; each a fresh process.",
-             "CPU = user + system time of the process and its children; wall = elapsed time.", "",
+             f"best of {repeat} cold builds (no `build/` folder, so no cache); seconds; each a fresh process"
+             f"{f'; load average {load}' if load else ''}.",
+             "CPU = user + system time of the process and its children; wall = elapsed time. The load + check and "
+             "render columns are measured alone, in one process.", "",
              "| cases | handbook build wall | mkdocs build wall | ours / mkdocs (wall) | handbook build CPU "
              "| mkdocs build CPU | ours / mkdocs (CPU) | CPU / CPU at 1,000 | of which load + check CPU "
              "| of which render CPU | rebuild, nothing changed |",
@@ -140,8 +142,24 @@ def table(rows: list[Row], repeat: int) -> str:
     lines += ["", "Aims: our own steps add at most 10% to MkDocs' time (ours / mkdocs <= 1.10); "
               "3,000 cases cost at most 3.5 times 1,000.",
               "`mkdocs build` runs our generated config, so it includes our MkDocs hooks (the HTML allow-list).",
-              "", "Run: `.venv/bin/python benchmarks/build.py --write` (options: `--sizes`, `--repeat`)."]
+              "", *NOTES, "", "Run: `.venv/bin/python benchmarks/build.py --write` (options: `--sizes`, `--repeat`)."]
     return "\n".join(lines)
+
+
+NOTES = [
+    "Where the time went, and what changed. Before (one run, on a busier machine), 1,000 cases took 38.7 s",
+    "against MkDocs' 18.7 s (2.07 times):",
+    "our render converted each piece of contributed Markdown to HTML itself (about twelve Python-Markdown runs",
+    "a case, each building a new parser), and computed every page's \"cited by\" list over all cases (quadratic).",
+    "Now contributed Markdown goes into the page with its raw HTML escaped and MkDocs converts it once with the",
+    "rest of the page (the page is then cleaned against an allow-list in `generator/mkdocs_hooks.py`); \"cited by\"",
+    "is one pass; half of the case pages render in a forked process, and the open data and schemas are written",
+    "beside the MkDocs build (`generator/parallel.py`). (Keep `md_in_html` out of `mkdocs.yml`: it costs a tenth",
+    "of MkDocs' own time on these pages.) What is left of our share: loading and checking the YAML and rendering the",
+    "Markdown (their columns), then Python start-up and imports, the language's cache key and writing the",
+    "Markdown files. The 10% aim is not met yet: the next steps are the YAML parsing (`generator/load.py`) and",
+    "the Jinja page templates (about 0.7 ms a case page).",
+]
 
 
 def write_section(text: str, readme: Path) -> None:
@@ -163,12 +181,13 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the table into benchmarks/README.md")
     args = parser.parse_args()
     rows = []
+    before = os.getloadavg()[0]
     for n in args.sizes:
         row = measure(n, args.repeat)
         rows.append(row)
         print(f"{n} cases: handbook build {row.ours[0]:.2f} s ({row.ours[1]:.2f} s CPU), mkdocs build "
               f"{row.plain[0]:.2f} s ({row.plain[1]:.2f} s CPU)", file=sys.stderr)
-    text = table(rows, args.repeat)
+    text = table(rows, args.repeat, f"{before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(text)
     if args.write:
         write_section(text, Path(__file__).with_name("README.md"))

@@ -203,7 +203,7 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
     report = BuildReport(languages=langs)
-    extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parallel=jobs != 1)
+    extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parallel=jobs != 1, nice=10)
     try:
         _build_languages(book, langs, root / "build", staging, strict, worksheets, progress, report, jobs)
         progress("Writing open data")
