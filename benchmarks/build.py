@@ -162,11 +162,11 @@ NOTES = [
 ]
 
 
-def write_section(text: str, readme: Path) -> None:
-    """Replace (or add) the `## build` section of benchmarks/README.md, leaving the other sections alone."""
+def write_section(text: str, readme: Path, heading: str = HEADING) -> None:
+    """Replace (or add) one section (`## build`) of benchmarks/README.md, leaving the other sections alone."""
     old = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    section = f"{HEADING}\n\n{text}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"{heading}\n\n{text}\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(old):
         new = pattern.sub(lambda _: section + "\n", old, count=1).rstrip("\n") + "\n"
     else:

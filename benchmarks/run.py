@@ -1,0 +1,130 @@
+"""The one benchmark table (performance issue): one run, a synthetic handbook of 1,000 cases.
+
+    .venv/bin/python benchmarks/run.py            # prints the table
+    .venv/bin/python benchmarks/run.py --write    # also writes it into benchmarks/README.md (## summary)
+
+Every figure comes from fresh processes in this one run: `handbook check`; a cold `handbook build
+--no-worksheets` against plain `mkdocs build` of the Markdown it generated; two languages against one;
+a rebuild with nothing changed; 3,000 cases against 1,000; worksheets; peak memory; search index sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build import BIN, REPO, make_handbook, timed, write_section  # noqa: E402
+
+HEADING = "## summary"
+
+
+def peak_mb() -> float:
+    """The largest resident set of any child process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def cold_build(root: Path) -> tuple[float, float]:
+    for folder in ("build", "site"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+    return timed([str(BIN / "handbook"), "build", "--no-worksheets"], root)
+
+
+def two_languages(root: Path) -> None:
+    """The same handbook published in a second language (its pages fall back to the source text)."""
+    path = root / "handbook.yml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["languages"] = ["en", "es"]
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def worksheets(tmp: Path) -> tuple[float, int, int]:
+    """(CPU seconds, PDFs, pages) of rendering the real handbook's English A4 worksheets from an empty cache."""
+    from pypdf import PdfReader
+
+    root = tmp / "sheets"
+    root.mkdir()
+    for name in ("handbook.yml", "mkdocs.yml", "handbook", "toolkits", "templates"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
+    _, cpu = timed([str(BIN / "handbook"), "worksheets", "--lang", "en", "--paper", "a4"], root)
+    pdfs = sorted((root / "site" / "en" / "worksheets").glob("*.pdf"))
+    return cpu, len(pdfs), sum(len(PdfReader(str(p)).pages) for p in pdfs)
+
+
+def measure() -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as name:
+        tmp = Path(name)
+        one, three = tmp / "one", tmp / "three"
+        one.mkdir()
+        three.mkdir()
+        make_handbook(one, 1000)
+        make_handbook(three, 3000)
+
+        check = min(timed([str(BIN / "handbook"), "check"], one)[0] for _ in range(3))
+        rows.append(("`handbook check`, 1,000 cases", f"{check:.2f} s", "at most 1 s"))
+
+        full = cold_build(one)
+        config = one / "build" / "en" / "mkdocs.yml"
+        plain = timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(config), "-d", str(tmp / "plain")], one)
+        own = (full[1] - plain[1]) / plain[1]
+        rows.append(("our build vs plain `mkdocs build` of the same Markdown (CPU)",
+                     f"{full[1]:.1f} s vs {plain[1]:.1f} s: own steps {own:.0%} of MkDocs' time", "at most 5%"))
+        peak_one = peak_mb()
+
+        again = timed([str(BIN / "handbook"), "build", "--no-worksheets"], one)[0]
+        rows.append(("unchanged rebuild vs full build (wall)", f"{again:.2f} s vs {full[0]:.1f} s: "
+                     f"{again / full[0]:.0%}", "at most 10%"))
+
+        two_languages(one)
+        both = cold_build(one)
+        rows.append((f"2 languages vs 1 on {os.cpu_count()} cores (wall)",
+                     f"{both[0]:.1f} s vs {full[0]:.1f} s: +{both[0] / full[0] - 1:.0%}", "at most +30%"))
+        sizes = {lang: (one / "site" / lang / "search" / "search_index.json").stat().st_size for lang in ("en", "es")}
+
+        big = cold_build(three)
+        rows.append(("3,000 cases vs 1,000 (wall)", f"{big[0]:.1f} s vs {full[0]:.1f} s: "
+                     f"{big[0] / full[0]:.2f} times", "at most 3.3 times"))
+        peak_three = peak_mb()
+
+        cpu, pdfs, pages = worksheets(tmp)
+        rows.append(("worksheets (English, A4, empty cache; CPU)",
+                     f"{cpu:.1f} s for {pdfs} PDFs of {pages} pages: {cpu / pages:.2f} s a page", ""))
+        rows.append(("peak memory of one build (largest process)",
+                     f"{peak_one:.0f} MB with 1,000 cases; {peak_three:.0f} MB with 3,000", ""))
+        rows.append(("search index, 1,000 cases", ", ".join(f"{lang} {size / 1e6:.1f} MB"
+                                                            for lang, size in sizes.items()), ""))
+    return rows
+
+
+def table(rows: list[tuple[str, str, str]], load: str) -> str:
+    lines = [f"One run of `.venv/bin/python benchmarks/run.py` on {os.cpu_count()} cores (`nproc`), "
+             f"Python {sys.version.split()[0]}, load average {load}; synthetic handbook of 1,000 cases "
+             "(the real cases varied), one language unless said; every figure from fresh processes.", "",
+             "| what | measured | aim |", "|---|---|---|"]
+    lines += [f"| {what} | {value} | {aim} |" for what, value, aim in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write the table into benchmarks/README.md")
+    args = parser.parse_args()
+    before = os.getloadavg()[0]
+    rows = measure()
+    text = table(rows, f"{before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    print(text)
+    if args.write:
+        write_section(text, Path(__file__).with_name("README.md"), HEADING)
+
+
+if __name__ == "__main__":
+    main()
