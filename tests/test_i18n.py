@@ -147,3 +147,33 @@ def test_editing_an_english_source_makes_its_translation_stale(tmp_path: Path) -
     assert catalogue("es")["This translation may be out of date"] in text
     other = visible_text(root / "site" / "es" / "cases" / "mondragon.html")
     assert catalogue("es")["This translation may be out of date"] not in other
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt"])
+def test_search_uses_the_stemmer_of_each_language(tmp_path_factory: pytest.TempPathFactory, lang: str) -> None:
+    import json
+
+    from sitebuild import built_handbook
+
+    index = built_handbook(tmp_path_factory) / "site" / lang / "search" / "search_index.json"
+    config = json.loads(index.read_text(encoding="utf-8"))["config"]
+    assert config["lang"] == [lang]
+    assert config["pipeline"] == ["stopWordFilter"]
+
+
+def test_a_language_lunr_lacks_gets_no_english_stemming(tmp_path: Path) -> None:
+    import yaml
+
+    from generator.build import mkdocs_config
+    from generator.validate import load_handbook
+
+    root = copy_source(tmp_path / "book")
+    settings = root / "handbook.yml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("languages: [en, es, pt]",
+                                                                      "languages: [en, es, pt, cy]"), encoding="utf-8")
+    book = load_handbook(root)
+    assert book.settings.languages[-1] == "cy"
+    config = yaml.safe_load(mkdocs_config(book, "cy", tmp_path / "build", tmp_path / "site").read_text("utf-8"))
+    search = next(p["search"] for p in config["plugins"] if "search" in p)
+    assert search["pipeline"] == ["trimmer"], "no English stop words or stemmer for Welsh"
+    assert config["theme"]["language"] == "cy"
