@@ -52,9 +52,21 @@ def mdtext(value: Any) -> Markup:
 def markdown_text(text: str) -> Markup:
     """Contributed Markdown, ready to sit in a page: raw HTML is escaped so that it shows as text.
 
-    `>` stays a block quote at the start of a line. MkDocs converts the rest, and its links are checked."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    `>` stays a block quote at the start of a line. Code spans are left as written: Markdown escapes their
+    text itself (escaping it here too would show `&lt;`). MkDocs converts the rest, and its links are checked."""
+    pieces, end = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces += [_escape_html(text[end:span.start()]), span.group(0)]
+        end = span.end()
+    escaped = "".join(pieces) + _escape_html(text[end:])
     return Markup(_QUOTE.sub(r"\1>", commonmark_lists(escaped)).strip("\n"))
+
+
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+
+def _escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def commonmark_lists(text: str) -> str:

@@ -244,3 +244,16 @@ def test_serve_previews_one_language_and_rebuilds_when_a_yaml_file_changes(tmp_p
         log.close()
     assert f"Serving on http://127.0.0.1:{port}/" in output, output
     assert "Traceback" not in output, output
+
+
+def test_code_spans_in_contributed_markdown_show_as_written(tmp_path: Path) -> None:
+    root = copy_source(tmp_path / "book")
+    case = root / "handbook" / "cases" / "kibbutz.yaml"
+    story = "story: |\n  Write `<br>` to break a line; <b>this</b> stays text.\n\n"
+    text = case.read_text(encoding="utf-8").replace("story: |\n", story, 1)
+    case.write_text(text, encoding="utf-8")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = (root / "site" / "en" / "cases" / "kibbutz.html").read_text(encoding="utf-8")
+    assert "<code>&lt;br&gt;</code>" in page
+    assert "&lt;b&gt;this&lt;/b&gt; stays text" in page
