@@ -259,6 +259,9 @@ class Renderer:
             # Material prints tag names as HTML, unescaped: they go into the front matter escaped.
             "tags": [str(escape(self.label("sectors", s))) for s in case.sectors]
             + [str(escape(self.label("models", m))) for m in case.models],
+            # each tag leads to the case index filtered by it (templates/overrides/partials/tags.html)
+            "tag_links": {**{str(escape(self.label("sectors", s))): f"index.html?sector={s}" for s in case.sectors},
+                          **{str(escape(self.label("models", m))): f"index.html?model={m}" for m in case.models}},
             "place": self.place(case), "period": self.period(case), "scale": self.label("scales", case.scale),
             "sectors": [self.label("sectors", s) for s in case.sectors],
             "models": [self.label("models", m) for m in case.models],

@@ -257,3 +257,13 @@ def test_code_spans_in_contributed_markdown_show_as_written(tmp_path: Path) -> N
     page = (root / "site" / "en" / "cases" / "kibbutz.html").read_text(encoding="utf-8")
     assert "<code>&lt;br&gt;</code>" in page
     assert "&lt;b&gt;this&lt;/b&gt; stays text" in page
+
+
+def test_a_case_tag_leads_to_the_index_filtered_by_it(book: Path) -> None:
+    page = (book / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
+    tags = re.search(r'<nav class="md-tags"[^>]*>(.*?)</nav>', page, re.S)
+    assert tags is not None
+    assert '<a href="index.html?model=worker-cooperative" class="md-tag">Worker cooperative</a>' in tags.group(1)
+    assert '<a href="index.html?sector=finance" class="md-tag">Finance</a>' in tags.group(1)
+    index = (book / "site" / "en" / "cases" / "index.html").read_text(encoding="utf-8")
+    assert '<option value="worker-cooperative">' in index
