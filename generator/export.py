@@ -25,23 +25,24 @@ def _page_url(book: Handbook, lang: str, kind: str, slug: str) -> str:
     return f"{base.rstrip('/')}/{lang}/{kind}s/{slug}.html" if base else f"{kind}s/{slug}.html"
 
 
-def cases_data(book: Handbook, lang: str) -> dict[str, Any]:
-    """Every case study in `lang` (translated where a translation exists), ready for `json.dumps`."""
+def _data(book: Handbook, lang: str, kind: str) -> dict[str, Any]:
+    """Every entry of `kind` in `lang` (translated where a translation exists), with its id, page and licence."""
     items = []
-    for slug in sorted(book.cases):
-        model, state = book.localized("case", slug, lang)
-        items.append({"id": slug, "url": _page_url(book, lang, "case", slug), "translation": state,
+    for slug in sorted(book.entries(kind)):
+        model, state = book.localized(kind, slug, lang)
+        items.append({"id": slug, "url": _page_url(book, lang, kind, slug), "translation": state,
                       **model.model_dump(mode="json", exclude_none=True)})
-    return {"licence": book.settings.licence, "language": lang, "schema": "case.schema.json", "cases": items}
+    return {"licence": book.settings.licence, "language": lang, "schema": f"{kind}.schema.json", f"{kind}s": items}
+
+
+def cases_data(book: Handbook, lang: str) -> dict[str, Any]:
+    """Every case study in `lang`, ready for `json.dumps`."""
+    return _data(book, lang, "case")
 
 
 def recipes_data(book: Handbook, lang: str) -> dict[str, Any]:
-    items = []
-    for slug in sorted(book.recipes):
-        model, state = book.localized("recipe", slug, lang)
-        items.append({"id": slug, "url": _page_url(book, lang, "recipe", slug), "translation": state,
-                      **model.model_dump(mode="json", exclude_none=True)})
-    return {"licence": book.settings.licence, "language": lang, "schema": "recipe.schema.json", "recipes": items}
+    """Every recipe in `lang`, ready for `json.dumps`."""
+    return _data(book, lang, "recipe")
 
 
 def neutralise(value: Any) -> str:

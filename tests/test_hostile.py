@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from pdfcheck import pdf_objects
 from sitebuild import serve_folder
 
 from generator.cli import cli
@@ -398,26 +399,6 @@ def test_a_csv_cell_that_starts_like_a_formula_gets_an_apostrophe(cell: str) -> 
 
 FORBIDDEN_PDF = {"/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/OpenAction", "/AA",
                  "/SubmitForm", "/ImportData", "/RichMedia", "/GoToR"}
-
-
-def pdf_objects(reader: Any) -> Iterator[Any]:
-    """Every object reachable from the PDF's trailer, once."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
-    seen: set[tuple[int, int]] = set()
-    stack: list[Any] = [reader.trailer]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, IndirectObject):
-            if (obj.idnum, obj.generation) in seen:
-                continue
-            seen.add((obj.idnum, obj.generation))
-            obj = obj.get_object()
-        yield obj
-        if isinstance(obj, DictionaryObject):
-            stack.extend(obj.values())
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
 
 
 @pytest.mark.slow

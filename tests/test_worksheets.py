@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from pdfcheck import pdf_names
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from generator import worksheets
 from generator.cli import cli
@@ -74,28 +74,6 @@ def field_count(recipe: Recipe) -> int:
         count += len(block.fields or []) + len(block.checklist or []) + (1 if block.prompt else 0)
         count += len(block.table.columns) * block.table.rows if block.table else 0
     return count
-
-
-def pdf_names(reader: PdfReader) -> set[str]:
-    """Every key and name anywhere in the PDF's object graph."""
-    names: set[str] = set()
-    seen: set[tuple[int, int]] = set()
-    stack: list[Any] = [reader.trailer]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, IndirectObject):
-            if (obj.idnum, obj.generation) in seen:
-                continue
-            seen.add((obj.idnum, obj.generation))
-            obj = obj.get_object()
-        if isinstance(obj, DictionaryObject):
-            names.update(str(k) for k in obj)
-            stack.extend(obj.values())
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
-        elif isinstance(obj, NameObject):
-            names.add(str(obj))
-    return names
 
 
 def check_pdf(path: Path, paper: str, title: str, texts: list[str], fields: int) -> PdfReader:
