@@ -170,8 +170,8 @@ def _locate(message: str, sources: dict[str, str]) -> str:
     return message
 
 
-def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str, int, list[str]]:
-    """Build one language, or reuse its last build when none of its inputs changed."""
+def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str, int, list[str], bool]:
+    """Build one language, or reuse its last build when none of its inputs changed (the last item: reused)."""
     from . import cache
 
     book, lang, build_dir, site_dir, strict, print_links = args
@@ -179,10 +179,10 @@ def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str,
     folder = build_dir / "cache" / lang
     pages = cache.restore(folder, key, site_dir / lang)
     if pages is not None:
-        return lang, pages, [REUSED]
-    result = build_language(*args)
-    cache.store(folder, key, site_dir / lang, result[1])
-    return result
+        return lang, pages, [], True
+    lang, pages, warnings = build_language(*args)
+    cache.store(folder, key, site_dir / lang, pages)
+    return lang, pages, warnings, False
 
 
 REUSED = "nothing changed since the last build: reused it"
@@ -252,9 +252,9 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging:
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_build_one, tasks))
-    for lang, pages, warnings in results:
+    for lang, pages, warnings, reused in results:
         report.pages += pages
-        if REUSED in warnings:
+        if reused:
             report.reused.append(lang)
             progress(f"  {lang}: {pages} pages ({REUSED})")
             continue
@@ -264,10 +264,8 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging:
 
 
 def _worksheets(book: Handbook, langs: list[str], staging: Path, root: Path, progress: Progress) -> int:
-    try:
-        from .worksheets import build_worksheets
-    except ImportError:  # the worksheet module is optional while it is being written
-        return 0
+    from .worksheets import build_worksheets
+
     progress("Rendering worksheets")
     written = build_worksheets(book, langs, ["a4", "letter"], staging, cache_dir=root / "build" / "worksheets-cache")
     return len(written)
