@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from .errors import ContentError, HandbookError
+from .errors import ContentError, HandbookError, UsageError
 from .load import display_path
 from .parallel import Beside
 from .render import language_name, render_language
@@ -237,7 +237,7 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
         return book.settings.published
     unknown = [lang for lang in langs if lang not in known]
     if unknown:
-        raise HandbookError(f"{', '.join(unknown)} is not a language of this handbook "
+        raise UsageError(f"{', '.join(unknown)} is not a language of this handbook "
                             f"(handbook.yml lists {', '.join(known)})")
     return [lang for lang in known if lang in langs]
 

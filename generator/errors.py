@@ -63,6 +63,12 @@ class HandbookError(click.ClickException):
     exit_code = 1
 
 
+class UsageError(HandbookError):
+    """The command was asked for something that cannot be (an unknown language): exit 2, like Click's."""
+
+    exit_code = 2
+
+
 class ContentError(HandbookError):
     """Content has problems; each was already printed."""
 

@@ -267,3 +267,10 @@ def test_a_case_tag_leads_to_the_index_filtered_by_it(book: Path) -> None:
     assert '<a href="index.html?sector=finance" class="md-tag">Finance</a>' in tags.group(1)
     index = (book / "site" / "en" / "cases" / "index.html").read_text(encoding="utf-8")
     assert '<option value="worker-cooperative">' in index
+
+
+def test_building_a_language_the_handbook_lacks_is_a_usage_error(book: Path) -> None:
+    result = handbook(book, "build", "--lang", "xx", "--no-worksheets")
+    assert result.exit_code == 2
+    assert "Error: xx is not a language of this handbook (handbook.yml lists en, es, pt)" in result.output
+    assert "Traceback" not in result.output
