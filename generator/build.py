@@ -238,7 +238,7 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
     unknown = [lang for lang in langs if lang not in known]
     if unknown:
         raise UsageError(f"{', '.join(unknown)} is not a language of this handbook "
-                            f"(handbook.yml lists {', '.join(known)})")
+                         f"(handbook.yml lists {', '.join(known)})")
     return [lang for lang in known if lang in langs]
 
 
@@ -280,7 +280,7 @@ def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
     (staging / "index.html").write_text(html, encoding="utf-8")
 
 
-def _write_data(book: Handbook, langs: list[str], staging: Path, progress: Progress) -> None:
+def _write_data(book: Handbook, langs: list[str], staging: Path) -> None:
     """The JSON Schema files and, per language, the open data (cases.json, cases.csv, recipes.json)."""
     from .export import write_site_data
     from .schema import all_models, schema_text
@@ -289,7 +289,6 @@ def _write_data(book: Handbook, langs: list[str], staging: Path, progress: Progr
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(all_models()):
         (folder / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
-    progress("Writing open data")
     for lang in langs:
         write_site_data(book, lang, staging / lang / "data")
 
@@ -301,7 +300,7 @@ def _write_extras(book: Handbook, langs: list[str], folder: Path) -> None:
     """What does not need MkDocs (the root page, schemas, open data), written while MkDocs builds."""
     folder.mkdir(parents=True, exist_ok=True)
     _write_root_index(book, langs, folder)
-    _write_data(book, langs, folder, lambda _: None)
+    _write_data(book, langs, folder)
 
 
 def _merge(source: Path, target: Path) -> None:

@@ -56,9 +56,7 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
     """Load and validate the handbook; print its problems and raise when there are errors."""
     from .validate import load_handbook
 
-    if not (root / "handbook.yml").exists():
-        raise HandbookError(f"no handbook.yml in {root.resolve()}; run this in a handbook's folder "
-                            "or pass --root")
+    _require_handbook(root)
     book = load_handbook(root)
     if book.problems and (book.errors or not quiet):
         print_problems(book.problems, fmt, count=not book.errors)
@@ -76,8 +74,7 @@ def check(obj: Context, fmt: str, strict: bool) -> None:
     """Load and validate every content file and cross-reference; print every problem."""
     from .validate import load_handbook
 
-    if not (obj.root / "handbook.yml").exists():
-        raise HandbookError(f"no handbook.yml in {obj.root.resolve()}; run this in a handbook's folder or pass --root")
+    _require_handbook(obj.root)
     book = load_handbook(obj.root)
     print_problems(book.problems, fmt, book.files)
     if strict and book.problems and not book.errors:
@@ -221,7 +218,8 @@ def init(obj: Context, directory: Path, toolkit: str, lang: str, place: str, gro
 
 
 @cli.command()
-@click.option("--lang", "langs", multiple=True, help="Only this language (repeat for several; default: all).")
+@click.option("--lang", "langs", multiple=True,
+              help="Only this language (repeat for several; default: the languages handbook.yml publishes).")
 @click.option("--paper", "papers", multiple=True, type=click.Choice(["a4", "letter"]),
               help="Only this paper size (repeat for both; default: both).")
 @pass_ctx
@@ -234,7 +232,7 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     if unknown:
         raise click.BadParameter(f"{unknown[0]!r} is not one of the handbook's languages "
                                  f"({', '.join(book.settings.languages)})", param_hint="--lang")
-    written = build_worksheets(book, list(langs) or book.settings.languages, list(papers) or ["a4", "letter"],
+    written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
                                obj.root / "site", cache_dir=obj.root / "build" / "worksheets-cache")
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
@@ -250,7 +248,6 @@ def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> Non
     """Export the case studies (and recipes, in JSON) as open data."""
     from .export import cases_csv, cases_data, recipes_data, to_json
 
-    _require_handbook(obj.root)
     book = load_checked(obj.root, quiet=True)
     lang = lang or book.source_lang
     if lang not in book.settings.languages:
@@ -262,9 +259,9 @@ def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> Non
     if output is None:
         click.echo(text, nl=False)
         return
-    from .scaffold import _write_new
+    from .scaffold import write_new
 
-    _write_new(output, text)
+    write_new(output, text)
     click.echo(f"Wrote {output}", err=True)
 
 

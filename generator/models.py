@@ -230,7 +230,8 @@ class Settings(Strict):
         "main", description="Branch that 'edit this page' links point at.")
     licence: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.+-]+$")] = Field(
         "CC-BY-SA-4.0", description="SPDX id of the content licence.")
-    paper: Literal["a4", "letter"] = Field("letter", description="Default paper size for worksheets.")
+    paper: Literal["a4", "letter"] = Field("letter", description="Your usual paper: its print link comes first "
+                                           "(worksheets are built in both sizes).")
     place: Text | None = Field(None, description="A fork's place; fills `{place}`.", examples=["Barcelona"])
     group: Text | None = Field(None, description="A fork's group; fills `{group}`.",
                                examples=["Hospital del Mar staff and patients"])

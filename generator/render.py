@@ -116,6 +116,9 @@ class Renderer:
         self.print_links = print_links
         self.env = environment(book.root, "pages", lang)
         self.env.filters["mdtext"] = mdtext
+        # print links, the handbook's own paper first (`paper` in handbook.yml)
+        papers = [("a4", "A4"), ("letter", ui_gettext(book.root, lang)("Letter"))]
+        self.env.globals["papers"] = sorted(papers, key=lambda p: p[0] != book.settings.paper)
         self.gettext = ui_gettext(book.root, lang)
         self.result = RenderResult()
         self.output: dict[str, str] = {}

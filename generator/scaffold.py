@@ -124,7 +124,7 @@ def new_file(root: Path, kind: str, slug: str) -> Path:
     _require_handbook(root)
     path = root / FOLDERS[kind] / f"{slug}.yaml"
     text = SKELETONS[kind].format(today=datetime.date.today().isoformat())
-    _write_new(path, text)
+    write_new(path, text)
     return path
 
 
@@ -153,7 +153,7 @@ def new_translation(root: Path, lang: str, source: Path) -> Path:
     body = yaml.dump({"translated_from": i18n.digest(kind, doc.data), **overlay}, Dumper=_Dumper,
                      allow_unicode=True, sort_keys=False, width=100)
     path = shown.with_name(f"{parts[0]}.{lang}.yaml")
-    _write_new(path, header + body)
+    write_new(path, header + body)
     return path
 
 
@@ -209,7 +209,7 @@ def _schema_rel(kind: str) -> str:
     return "../" * depth + f"schema/{kind}-translation.schema.json"
 
 
-def _write_new(path: Path, text: str) -> None:
+def write_new(path: Path, text: str) -> None:
     """Create `path` with `text`, failing if anything already exists there (even a dangling symlink)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -280,6 +280,6 @@ def init_fork(source: Path, target: Path, toolkit: str, lang: str, place: str, g
         languages=json.dumps(languages), lang=lang, licence=settings.licence, paper=paper or settings.paper,
         place=json.dumps(place, ensure_ascii=False), group_json=json.dumps(group, ensure_ascii=False),
         toolkit=toolkit)
-    _write_new(target / "handbook.yml", text)
+    write_new(target / "handbook.yml", text)
     written.append(target / "handbook.yml")
     return written

@@ -274,3 +274,18 @@ def test_building_a_language_the_handbook_lacks_is_a_usage_error(book: Path) -> 
     assert result.exit_code == 2
     assert "Error: xx is not a language of this handbook (handbook.yml lists en, es, pt)" in result.output
     assert "Traceback" not in result.output
+
+
+def test_print_links_put_the_handbooks_own_paper_first(tmp_path: Path) -> None:
+    from generator.render import render_language
+    from generator.validate import load_handbook
+
+    root = copy_source(tmp_path / "book")
+    render_language(load_handbook(root), "en", tmp_path / "a4", print_links=True)  # handbook.yml: paper: a4
+    page = (tmp_path / "a4" / "recipes" / "open-books.md").read_text(encoding="utf-8")
+    assert page.index("open-books-a4.pdf") < page.index("open-books-letter.pdf")
+    settings = root / "handbook.yml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("paper: a4", "paper: letter"), encoding="utf-8")
+    render_language(load_handbook(root), "en", tmp_path / "letter", print_links=True)
+    page = (tmp_path / "letter" / "toolkits" / "school.md").read_text(encoding="utf-8")
+    assert page.index("school-pack-letter.pdf") < page.index("school-pack-a4.pdf")
