@@ -37,6 +37,22 @@ def cold_build(root: Path) -> tuple[float, float]:
     return timed([str(BIN / "handbook"), "build", "--no-worksheets"], root)
 
 
+def plain_build(root: Path, fresh: bool) -> tuple[float, float]:
+    """Plain `mkdocs build` of the Markdown and config our last build generated (into a folder of its own)."""
+    if fresh:
+        shutil.rmtree(root / "plain", ignore_errors=True)
+    config = root / "build" / "en" / "mkdocs.yml"
+    return timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(config), "-d", str(root / "plain")], root)
+
+
+def edit_one_case(root: Path, n: int) -> None:
+    """What a contributor does between two builds: change the title of one case study."""
+    path = sorted((root / "handbook" / "cases").glob("*.yaml"))[n * 7 % 50]
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    case["title"] = f"{case['title']} (edit {n})"
+    path.write_text(yaml.safe_dump(case, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def two_languages(root: Path) -> None:
     """The same handbook published in a second language (its pages fall back to the source text)."""
     path = root / "handbook.yml"
@@ -59,7 +75,17 @@ def worksheets(tmp: Path) -> tuple[float, int, int]:
     return cpu, len(pdfs), sum(len(PdfReader(str(p)).pages) for p in pdfs)
 
 
-def measure() -> list[tuple[str, str, str]]:
+def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The best wall time and the best CPU time of some runs: what the machine's other work did not slow."""
+    return min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
+
+
+def share(ours: tuple[float, float], plain: tuple[float, float]) -> str:
+    return (f"wall {ours[0]:.2f} s vs {plain[0]:.2f} s: **{ours[0] / plain[0] - 1:+.1%}**; "
+            f"CPU {ours[1]:.2f} s vs {plain[1]:.2f} s: {ours[1] / plain[1] - 1:+.1%}")
+
+
+def measure(repeat: int) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-run-") as name:
         tmp = Path(name)
@@ -69,46 +95,55 @@ def measure() -> list[tuple[str, str, str]]:
         make_handbook(one, 1000)
         make_handbook(three, 3000)
 
-        check = min(timed([str(BIN / "handbook"), "check"], one)[0] for _ in range(3))
-        rows.append(("`handbook check`, 1,000 cases", f"{check:.2f} s", "at most 1 s"))
+        check = min(timed([str(BIN / "handbook"), "check"], one)[0] for _ in range(repeat))
+        rows.append(("`handbook check`, 1,000 cases (wall)", f"{check:.2f} s", "at most 1 s"))
 
-        full = cold_build(one)
-        config = one / "build" / "en" / "mkdocs.yml"
-        plain = timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(config), "-d", str(tmp / "plain")], one)
-        own = (full[1] - plain[1]) / plain[1]
-        rows.append(("our build vs plain `mkdocs build` of the same Markdown (CPU)",
-                     f"{full[1]:.1f} s vs {plain[1]:.1f} s: own steps {own:.0%} of MkDocs' time", "at most 5%"))
+        # ours and plain MkDocs in turns, so that both meet the same moments of a busy machine
+        first, plain_first, edited, plain_edited = [], [], [], []
+        for n in range(repeat):
+            first.append(cold_build(one))
+            plain_first.append(plain_build(one, fresh=True))
+            edit_one_case(one, n)
+            edited.append(timed([str(BIN / "handbook"), "build", "--no-worksheets"], one))
+            plain_edited.append(plain_build(one, fresh=False))
+        full = best(first)
+        rows.append(("own steps: a first build (no `build/` folder) vs plain `mkdocs build` of the same Markdown",
+                     share(full, best(plain_first)), "at most +5%"))
+        rows.append(("own steps: a build after editing one case vs plain `mkdocs build` of the same Markdown",
+                     share(best(edited), best(plain_edited)), "at most +5%"))
         peak_one = peak_mb()
 
         again = timed([str(BIN / "handbook"), "build", "--no-worksheets"], one)[0]
-        rows.append(("unchanged rebuild vs full build (wall)", f"{again:.2f} s vs {full[0]:.1f} s: "
-                     f"{again / full[0]:.0%}", "at most 10%"))
+        rows.append(("a build with nothing changed vs a first build (wall)",
+                     f"{again:.2f} s vs {full[0]:.2f} s: {again / full[0]:.0%}", "at most 10%"))
 
         two_languages(one)
         both = cold_build(one)
-        rows.append((f"2 languages vs 1 on {os.cpu_count()} cores (wall)",
-                     f"{both[0]:.1f} s vs {full[0]:.1f} s: +{both[0] / full[0] - 1:.0%}", "at most +30%"))
+        rows.append((f"2 languages vs 1, first builds on {os.cpu_count()} cores (wall)",
+                     f"{both[0]:.2f} s vs {full[0]:.2f} s: {both[0] / full[0] - 1:+.0%}", "at most +30%"))
         sizes = {lang: (one / "site" / lang / "search" / "search_index.json").stat().st_size for lang in ("en", "es")}
 
         big = cold_build(three)
-        rows.append(("3,000 cases vs 1,000 (wall)", f"{big[0]:.1f} s vs {full[0]:.1f} s: "
-                     f"{big[0] / full[0]:.2f} times", "at most 3.3 times"))
+        rows.append(("3,000 cases vs 1,000, first builds (wall)",
+                     f"{big[0]:.2f} s vs {full[0]:.2f} s: {big[0] / full[0]:.2f} times", "at most 3.3 times"))
         peak_three = peak_mb()
 
         cpu, pdfs, pages = worksheets(tmp)
         rows.append(("worksheets (English, A4, empty cache; CPU)",
                      f"{cpu:.1f} s for {pdfs} PDFs of {pages} pages: {cpu / pages:.2f} s a page", ""))
-        rows.append(("peak memory of one build (largest process)",
+        rows.append(("peak memory of one process",
                      f"{peak_one:.0f} MB with 1,000 cases; {peak_three:.0f} MB with 3,000", ""))
         rows.append(("search index, 1,000 cases", ", ".join(f"{lang} {size / 1e6:.1f} MB"
                                                             for lang, size in sizes.items()), ""))
     return rows
 
 
-def table(rows: list[tuple[str, str, str]], load: str) -> str:
+def table(rows: list[tuple[str, str, str]], load: str, repeat: int) -> str:
     lines = [f"One run of `.venv/bin/python benchmarks/run.py` on {os.cpu_count()} cores (`nproc`), "
-             f"Python {sys.version.split()[0]}, load average {load}; synthetic handbook of 1,000 cases "
-             "(the real cases varied), one language unless said; every figure from fresh processes.", "",
+             f"Python {sys.version.split()[0]}, load average {load}; a synthetic handbook of 1,000 cases "
+             "(the real cases varied), one language unless said; every figure from fresh processes. "
+             f"Own steps: the best of {repeat} runs of each, ours and plain MkDocs in turns; "
+             "CPU counts every process of the build.", "",
              "| what | measured | aim |", "|---|---|---|"]
     lines += [f"| {what} | {value} | {aim} |" for what, value, aim in rows]
     return "\n".join(lines)
@@ -117,10 +152,11 @@ def table(rows: list[tuple[str, str, str]], load: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write the table into benchmarks/README.md")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each build to take the best of")
     args = parser.parse_args()
     before = os.getloadavg()[0]
-    rows = measure()
-    text = table(rows, f"{before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    rows = measure(args.repeat)
+    text = table(rows, f"{before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end", args.repeat)
     print(text)
     if args.write:
         write_section(text, Path(__file__).with_name("README.md"), HEADING)

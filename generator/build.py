@@ -19,10 +19,11 @@ from typing import Any
 import jinja2
 import yaml
 
+from . import render as rendering
 from .errors import ContentError, HandbookError, UsageError
-from .load import display_path
+from .load import ParseCache, display_path
 from .parallel import Beside
-from .render import language_name, render_language
+from .render import language_name
 from .templating import environment, render, ui_gettext
 from .validate import Handbook, load_handbook
 
@@ -139,14 +140,17 @@ def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, s
     from mkdocs.exceptions import MkDocsException
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    result = render_language(book, lang, build_dir / lang / "docs", print_links)
+    job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links)  # case pages may still be written
+    result = job.result
     config_file = mkdocs_config(book, lang, build_dir, site_dir / lang)
     collect = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collect)
+    rendering.ACTIVE = job  # MkDocs waits for each page it reads that is not written yet (mkdocs_hooks.on_files)
     try:
         config = load_config(config_file=str(config_file), strict=strict)
         mkdocs_build(config)
+        job.finish()
     except MkDocsException as exc:
         details = "\n".join(f"  {_locate(m, result.sources)}" for m in collect.messages)
         raise HandbookError(f"the {lang} site failed to build: {exc}\n{details}".rstrip()) from None
@@ -154,6 +158,8 @@ def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, s
         where = f"templates/overrides/{getattr(exc, 'name', None) or '?'}:{getattr(exc, 'lineno', None) or 1}"
         raise HandbookError(f"{where}: error: template: {exc} (the {lang} site failed to build)") from None
     finally:
+        rendering.ACTIVE = None
+        job.stop()
         logger.removeHandler(collect)
     return lang, len(result.pages), [_locate(m, result.sources) for m in collect.messages]
 
@@ -194,7 +200,8 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     started = time.monotonic()
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
     progress("Checking the content")
-    book = load_handbook(root)
+    parsed = ParseCache(root / "build" / "cache" / "parsed.marshal")  # files unchanged since the last build
+    book = load_handbook(root, parsed)
     if book.errors:
         raise ContentError(book.problems)
     langs = _languages(book, langs)
@@ -203,7 +210,7 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
     report = BuildReport(languages=langs)
-    extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parallel=jobs != 1, nice=10)
+    extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parsed, parallel=jobs != 1, nice=10)
     try:
         _build_languages(book, langs, root / "build", staging, strict, worksheets, progress, report, jobs)
         progress("Writing open data")
@@ -296,8 +303,9 @@ def _write_data(book: Handbook, langs: list[str], staging: Path) -> None:
 EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here
 
 
-def _write_extras(book: Handbook, langs: list[str], folder: Path) -> None:
-    """What does not need MkDocs (the root page, schemas, open data), written while MkDocs builds."""
+def _write_extras(book: Handbook, langs: list[str], folder: Path, parsed: ParseCache) -> None:
+    """What does not need MkDocs (the root page, schemas, open data, the parse cache), written while MkDocs builds."""
+    parsed.save()
     folder.mkdir(parents=True, exist_ok=True)
     _write_root_index(book, langs, folder)
     _write_data(book, langs, folder)

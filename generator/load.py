@@ -8,9 +8,10 @@ that are too large, not UTF-8 or symlinks are refused, each with its own message
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +31,50 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 Path_ = tuple[str | int, ...]
 
 
-@dataclass
 class Document:
-    """A loaded YAML file: plain data (dicts, lists, strings, None) and where each value was written."""
+    """A loaded YAML file: plain data (dicts, lists, strings, None) and where each value was written.
 
-    path: str
-    data: Any
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each map key was written
+    A document from the `ParseCache` keeps its text instead, and finds the positions only when something
+    asks for one (a problem to report): most files never need them."""
+
+    def __init__(self, path: str, data: Any, positions: dict[Path_, tuple[int, int]] | None = None,
+                 keys: dict[Path_, tuple[int, int]] | None = None, text: str | None = None) -> None:
+        self.path = path
+        self.data = data
+        self._text = text
+        self._positions = positions if positions is not None or text is not None else {}
+        self._keys = keys if keys is not None or text is not None else {}
+
+    @property
+    def positions(self) -> dict[Path_, tuple[int, int]]:
+        """Where each value was written (line, column), by its location."""
+        if self._positions is None:
+            self._locate()
+        assert self._positions is not None
+        return self._positions
+
+    @property
+    def keys(self) -> dict[Path_, tuple[int, int]]:
+        """Where each map key was written."""
+        if self._keys is None:
+            self._locate()
+        assert self._keys is not None
+        return self._keys
+
+    def _locate(self) -> None:
+        assert self._text is not None
+        parsed = parse_yaml(self._text, self.path)
+        self._positions, self._keys, self._text = parsed.positions, parsed.keys, None
+
+    def with_data(self, data: Any) -> Document:
+        """The same file's positions for other data (a translation merged into its source)."""
+        return Document(self.path, data, self._positions, self._keys, self._text)
 
     def where(self, loc: Path_) -> tuple[int, int]:
         """Line and column of the value at `loc`, or of its nearest written parent."""
+        positions = self.positions
         for end in range(len(loc), -1, -1):
-            found = self.positions.get(tuple(loc[:end]))
+            found = positions.get(tuple(loc[:end]))
             if found:
                 return found
         return (1, 1)
@@ -50,6 +82,48 @@ class Document:
     def where_key(self, loc: Path_) -> tuple[int, int]:
         """Line and column of the key naming the field at `loc` (for unknown fields), else `where(loc)`."""
         return self.keys.get(loc) or self.where(loc)
+
+
+class ParseCache:
+    """What each file held when it was last parsed, found by the hash of its name and text: a file that did
+    not change is not parsed again. `handbook build` keeps it in `build/cache/parsed.marshal` between builds.
+
+    marshal reads plain data several times faster than parsing YAML. It trusts its input, so the cache is
+    only ever a file this tool wrote in its own `build/` folder (never part of the repository); a cache
+    from another version of the loader, or one that does not read, is ignored."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.used: dict[bytes, Any] = {}
+        self.entries: dict[bytes, Any] = {}
+        self.version = hashlib.blake2b(Path(__file__).read_bytes() + yaml.__version__.encode(),
+                                       digest_size=16).digest()
+        if path is None:
+            return
+        try:
+            saved = marshal.loads(path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return
+        if isinstance(saved, dict) and saved.get("version") == self.version and isinstance(saved.get("files"), dict):
+            self.entries = saved["files"]
+
+    def parse(self, text: str, shown: str) -> Document:
+        key = hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
+        if key in self.entries:
+            data = self.used[key] = self.entries[key]
+            return Document(shown, data, text=text)
+        doc = parse_yaml(text, shown)  # a file that does not load raises here, and is not kept
+        self.used[key] = doc.data
+        return doc
+
+    def save(self) -> None:
+        """Keep what this run parsed (and only that) for the next one, when it changed."""
+        if self.path is None or self.used.keys() == self.entries.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        temporary.write_bytes(marshal.dumps({"version": self.version, "files": self.used}))
+        os.replace(temporary, self.path)
 
 
 class LoadError(Exception):
@@ -129,10 +203,11 @@ def _read_bytes(path: Path, shown: str) -> bytes:
         return handle.read(MAX_BYTES + 1)
 
 
-def load_yaml(path: Path, root: Path | None = None) -> Document:
+def load_yaml(path: Path, root: Path | None = None, cache: ParseCache | None = None) -> Document:
     """Load one YAML file into a Document, or raise LoadError naming the file, line and reason."""
     shown = display_path(path, root)
-    return parse_yaml(read_text(path, shown), shown)
+    text = read_text(path, shown)
+    return cache.parse(text, shown) if cache is not None else parse_yaml(text, shown)
 
 
 def parse_yaml(text: str, shown: str) -> Document:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 from typing import Any
 
 import nh3
@@ -47,6 +48,34 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     return server
 
 
+def on_files(files: Any, config: Any) -> Any:
+    """While `handbook build` still writes the pages (a large handbook: `render.RenderJob`), MkDocs gets the
+    files of its plan, in order, as files that wait until they are written when they are read or copied."""
+    render = sys.modules.get("generator.render")  # never imported by a plain `mkdocs build`
+    job: Any = getattr(render, "ACTIVE", None)
+    if job is None or not job.streamed:
+        return files
+    from mkdocs.structure.files import File, Files
+
+    class Streamed(File):
+        @property
+        def content_string(self) -> str:
+            job.wait_for(self.src_uri)
+            return str(File.content_string.fget(self))  # type: ignore[attr-defined]
+
+        @content_string.setter
+        def content_string(self, value: str) -> None:
+            File.content_string.fset(self, value)  # type: ignore[attr-defined]
+
+        def copy_file(self, dirty: bool = False) -> None:
+            job.wait_for(self.src_uri)
+            super().copy_file(dirty)
+
+    planned = set(job.streamed)  # the whole docs folder: what is on disk but not planned is left out
+    docs = [Streamed(uri, config.docs_dir, config.site_dir, config.use_directory_urls) for uri in job.streamed]
+    return Files(docs + [f for f in files if f.src_dir != config.docs_dir and f.src_uri not in planned])
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     page.edit_url = page.meta.get("edit_url")  # generated index pages have no file to edit
     return markdown
@@ -67,11 +96,14 @@ def _render(live: dict[str, Any], config: Any) -> None:
     from pathlib import Path
 
     from generator.build import mkdocs_settings
+    from generator.load import ParseCache
     from generator.render import render_language
     from generator.validate import load_handbook
 
     root, lang = Path(live["root"]), live["lang"]
-    book = load_handbook(root)
+    parsed = ParseCache(root / "build" / "serve" / "parsed.marshal")  # only the files saved since are parsed
+    book = load_handbook(root, parsed)
+    parsed.save()
     for problem in book.problems:
         (log.error if problem.level == "error" else log.warning)(problem.as_text())
     if book.errors:

@@ -9,6 +9,7 @@ Contributed plain text is escaped by the autoescaping templates (and `mdtext` wh
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -21,10 +22,11 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
+from .errors import HandbookError
 from .models import Case, Recipe, Toolkit
 from .parallel import Beside, can_fork
-from .reference import reference_pages
-from .templating import environment, fill, placeholder_values, ui_gettext
+from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
+from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown lets a backslash escape
@@ -32,6 +34,7 @@ _QUOTE = re.compile(r"(?m)^(\s{0,3})&gt;")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])( +|$)")
 _LIST_LINE = re.compile(r"(?m)^ *(?:[-*+]|\d{1,9}[.)])(?: |$)")
 ASSETS = "templates/assets"
+REFERENCE_PAGES = (FIELDS_PAGE, CLI_PAGE, DATA_PAGE)
 
 
 @dataclass
@@ -120,7 +123,6 @@ class Renderer:
         papers = [("a4", "A4"), ("letter", ui_gettext(book.root, lang)("Letter"))]
         self.env.globals["papers"] = sorted(papers, key=lambda p: p[0] != book.settings.paper)
         self.gettext = ui_gettext(book.root, lang)
-        self.result = RenderResult()
         self.output: dict[str, str] = {}
         self.source_name = language_name(book.source_lang, lang, capital=False)
         self.values = placeholder_values(book.root, book.settings, lang, self._fork_institution())
@@ -131,6 +133,8 @@ class Renderer:
         self.titles = {kind: {slug: self._title(kind, slug) for slug in book.entries(kind)}
                        for kind in ("case", "recipe", "toolkit")}
         self.cited = _citations(book)
+        self.assets = dict(_assets(book.root))
+        self._reference: dict[str, str] = {}
 
     # ------------------------------------------------------------ helpers
 
@@ -168,43 +172,64 @@ class Renderer:
         overlay = self.book.overlays.get((kind, slug, self.lang))
         return overlay.doc.path if overlay else f"{FOLDERS[kind]}/{slug}.yaml"
 
-    def write(self, relpath: str, text: str, source: str | None = None) -> None:
+    def write(self, relpath: str, text: str) -> None:
         self.output[relpath] = text
-        self.result.pages.append(relpath)
-        if source:
-            self.result.sources[relpath] = source
 
     def template(self, name: str, **context: Any) -> str:
         try:
             return self.env.get_template(name).render(source_name=self.source_name, **context)
         except jinja2.TemplateError as exc:
-            from .errors import HandbookError
-
-            where = f"templates/pages/{getattr(exc, 'name', None) or name}"
-            line = getattr(exc, "lineno", None)
-            raise HandbookError(f"{where}:{line or 1}: error: template: {exc}") from None
+            file, line = template_error_place(exc, name)
+            raise HandbookError(f"templates/pages/{file}:{line}: error: template: {exc}") from None
 
     # ------------------------------------------------------------ pages
 
-    def render_all(self, skip: frozenset[str] = frozenset()) -> dict[str, str]:
-        """Every page of the language (but the case studies in `skip`) as {path under docs/: Markdown}."""
+    _FOLDERS = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}
+
+    def plan(self) -> list[str]:
+        """Every file of the language's `docs/` folder (pages and our assets), in the order MkDocs reads them."""
         book = self.book
-        for slug in sorted(set(book.cases) - skip):
-            self.case_page(slug)
-        for slug in sorted(book.recipes):
-            self.recipe_page(slug)
-        for slug in sorted(book.toolkits):
-            self.toolkit_page(slug)
-        self.cases_index()
-        self.list_index("recipes", self._("Action recipes"),
-                        self._("Step-by-step ways to start and run a group that decides together."))
-        self.list_index("toolkits", self._("Toolkits"),
-                        self._("Where to start, for your kind of place: a path of recipes to follow."))
-        for relpath, text in reference_pages(book, self.lang, self._).items():  # fields, command line, open data
-            self.write(relpath, text)
-        for name in sorted(book.pages):
-            self.prose_page(name)
-        return self.output
+        paths = {f"{folder}/{slug}.md" for kind, folder in self._FOLDERS.items() for slug in book.entries(kind)}
+        paths |= {f"{folder}/index.md" for folder in self._FOLDERS.values()}
+        paths |= set(REFERENCE_PAGES) | {f"{name}.md" for name in book.pages} | set(self.assets)
+        return sorted(paths, key=mkdocs_order)
+
+    def source_of(self, path: str) -> str | None:
+        """The content file a planned page is made from (what MkDocs' messages should name), if any."""
+        folder, _, name = path.rpartition("/")
+        kind = next((k for k, f in self._FOLDERS.items() if f == folder), None)
+        if kind and name != "index.md":
+            return self._source_file(kind, name[: -len(".md")])
+        if not folder and name[: -len(".md")] in self.book.pages:
+            return self._prose_file(name[: -len(".md")])[0]
+        return None
+
+    def page(self, path: str) -> bytes:
+        """Render one file of the plan."""
+        if path in self.assets:
+            return self.assets[path]
+        folder, _, name = path.rpartition("/")
+        stem = name[: -len(".md")]
+        kind = next((k for k, f in self._FOLDERS.items() if f == folder), None)
+        if kind and stem != "index":
+            {"case": self.case_page, "recipe": self.recipe_page, "toolkit": self.toolkit_page}[kind](stem)
+        elif path == "cases/index.md":
+            self.cases_index()
+        elif path == "recipes/index.md":
+            self.list_index("recipes", self._("Action recipes"),
+                            self._("Step-by-step ways to start and run a group that decides together."))
+        elif path == "toolkits/index.md":
+            self.list_index("toolkits", self._("Toolkits"),
+                            self._("Where to start, for your kind of place: a path of recipes to follow."))
+        elif not folder and stem in self.book.pages:  # a prose page (even one named like a reference page)
+            self.prose_page(stem)
+        elif path in REFERENCE_PAGES:  # fields, command line, open data: made together, once
+            if not self._reference:
+                self._reference = reference_pages(self.book, self.lang, self._)
+            self.write(path, self._reference[path])
+        if path not in self.output:
+            raise HandbookError(f"{path} is planned but no page is made for it (this is a bug: please report it)")
+        return self.output.pop(path).encode("utf-8")
 
     def _title(self, kind: str, slug: str) -> str:
         model, _ = self.book.localized(kind, slug, self.lang)
@@ -276,7 +301,7 @@ class Renderer:
             "cited_by": self._cited_by("case", slug),
             "sources": case.sources, "reviewed": self.date(case.reviewed),
         }
-        self.write(f"cases/{slug}.md", self.template("case.md.j2", **context), source)
+        self.write(f"cases/{slug}.md", self.template("case.md.j2", **context))
 
     def recipe_page(self, slug: str) -> None:
         recipe, state = self.book.localized("recipe", slug, self.lang)
@@ -300,7 +325,7 @@ class Renderer:
             "worksheets": list(sheets.values()), "print_links": self.print_links and bool(sheets),
             "cited_by": self._cited_by("recipe", slug),
         }
-        self.write(f"recipes/{slug}.md", self.template("recipe.md.j2", **context), source)
+        self.write(f"recipes/{slug}.md", self.template("recipe.md.j2", **context))
 
     def toolkit_page(self, slug: str) -> None:
         toolkit, state = self.book.localized("toolkit", slug, self.lang)
@@ -318,7 +343,7 @@ class Renderer:
             "cases": [{"slug": c, "title": self.title("case", c)} for c in toolkit.cases],
             "print_links": self.print_links,
         }
-        self.write(f"toolkits/{slug}.md", self.template("toolkit.md.j2", **context), source)
+        self.write(f"toolkits/{slug}.md", self.template("toolkit.md.j2", **context))
 
     def cases_index(self) -> None:
         cards, countries = [], {}
@@ -362,21 +387,25 @@ class Renderer:
                           "summary": fill(model.summary, v), "meta": meta})
         self.write(f"{kind}/index.md", self.template("list_index.md.j2", title=title, lead=lead, items=items))
 
-    def prose_page(self, name: str) -> None:
+    def _prose_file(self, name: str) -> tuple[str, Path, str]:
+        """(the file shown, its path, its translation state) of a prose page in this language."""
         files = self.book.pages[name]
         path = files.get(self.lang)
         state = "source" if self.lang == self.book.source_lang else "translated"
         if path is None:
             path, state = files[self.book.source_lang], "missing"
+        return f"{PAGES_FOLDER}/{path.name}", path, state
+
+    def prose_page(self, name: str) -> None:
+        source, path, state = self._prose_file(name)
         text = path.read_text(encoding="utf-8").lstrip("\ufeff")
         title, body = _split_title(text, name)
         featured = self._featured() if name == "index" else None
-        source = f"{PAGES_FOLDER}/{path.name}"
         context = {
             "title": fill(title, self.values), "body": self.md(body, self.values), "state": state,
             "edit_url": self.edit_url(source), "featured": featured,
         }
-        self.write(f"{name}.md", self.template("page.md.j2", **context), source)
+        self.write(f"{name}.md", self.template("page.md.j2", **context))
 
     def _featured(self) -> dict[str, str] | None:
         slug = self.book.settings.toolkit
@@ -471,37 +500,90 @@ def remove_others(folder: Path, keep: set[str]) -> None:
 
 
 PARALLEL_FROM = 200  # case studies: below this, a second process costs more than it saves
+ACTIVE: RenderJob | None = None  # the job whose pages the MkDocs build in this process reads (mkdocs_hooks.py)
 
 
 def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True,
                     parallel: bool = True) -> RenderResult:
-    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone.
-
-    A large handbook renders half of its case studies in a forked process at the same time (parallel.py)."""
-    renderer = Renderer(book, lang, print_links)
-    docs.mkdir(parents=True, exist_ok=True)
-    cases = sorted(book.cases)
-    split = parallel and len(cases) >= PARALLEL_FROM and can_fork()
-    half = frozenset(cases[len(cases) // 2:]) if split else frozenset()
-    other = Beside(_render_cases, renderer, sorted(half), docs) if half else None
-    try:
-        files = {path: text.encode("utf-8") for path, text in renderer.render_all(skip=half).items()}
-        files.update(_assets(book.root))
-        write_changed(docs, files)
-        pages, sources = other.wait() if other else ([], {})
-    except BaseException:
-        if other:
-            other.stop()
-        raise
-    renderer.result.pages = sorted(renderer.result.pages + pages)
-    renderer.result.sources.update(sources)
-    remove_others(docs, set(files) | set(pages))
-    return renderer.result
+    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone."""
+    return RenderJob(book, lang, docs, print_links, parallel).finish()
 
 
-def _render_cases(renderer: Renderer, slugs: list[str], docs: Path) -> tuple[list[str], dict[str, str]]:
-    """Render and write some case studies (in a forked process); the pages written and their sources."""
-    for slug in slugs:
-        renderer.case_page(slug)
-    write_changed(docs, {path: text.encode("utf-8") for path, text in renderer.output.items()})
-    return renderer.result.pages, renderer.result.sources
+def mkdocs_order(path: str) -> tuple[tuple[str, ...], bool, str]:
+    """The order in which MkDocs reads the files of `docs/` (its `file_sort_key`): folder by folder,
+    a folder's own files before its subfolders, `index` first."""
+    *folders, name = path.split("/")
+    return tuple(folders), name.rpartition(".")[0] != "index", name
+
+
+class RenderJob:
+    """Rendering one language into `docs`, file by file in the order of `plan`.
+
+    A large handbook is rendered in a forked process (parallel.py) while this one goes on: `build` starts
+    MkDocs at once, and MkDocs waits for a page only if it gets to it before it is written (`streamed`
+    and `wait_for`, used by mkdocs_hooks.on_files). `finish()` waits for the whole folder."""
+
+    def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True,
+                 parallel: bool = True) -> None:
+        renderer = Renderer(book, lang, print_links)
+        self.docs = docs
+        self.plan = renderer.plan()
+        pages = [path for path in self.plan if path not in renderer.assets]
+        self.result = RenderResult(pages=sorted(pages),
+                                   sources={p: s for p in pages if (s := renderer.source_of(p)) is not None})
+        cases = len(book.cases)
+        split = parallel and cases >= PARALLEL_FROM and can_fork()
+        self.streamed = self.plan if split else []
+        self._position = {path: i for i, path in enumerate(self.streamed)}
+        self._ready = -1  # the files of the plan up to this position are written
+        self._child: Beside[None] | None = None
+        docs.mkdir(parents=True, exist_ok=True)
+        if split:
+            self._receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+            self._child = Beside(_render_plan, renderer, self.plan, docs, send)
+            send.close()  # the child holds the other end: when it ends, reading here stops
+        else:
+            _render_plan(renderer, self.plan, docs)
+            remove_others(docs, set(self.plan))  # pages of content that is gone
+
+    def wait_for(self, path: str) -> None:
+        """Return once `path` is written (at once when it is not being written by another process)."""
+        position = self._position.get(path, -1)
+        while self._ready < position and self._child is not None:
+            try:
+                self._ready = self._receive.recv()
+            except EOFError:  # the child has ended: finish() raises its error, if it had one
+                self.finish()
+
+    def finish(self) -> RenderResult:
+        """Wait until every file is written; raises the error of the rendering process, if any."""
+        if self._child is not None:
+            child, self._child = self._child, None
+            try:
+                while True:  # read to the end, so the child never waits on a full pipe
+                    self._ready = self._receive.recv()
+            except EOFError:
+                pass
+            finally:
+                self._receive.close()
+            child.wait()
+            remove_others(self.docs, set(self.plan))  # pages of content that is gone
+        return self.result
+
+    def stop(self) -> None:
+        """Stop rendering (the build failed elsewhere)."""
+        if self._child is not None:
+            self._child.stop()
+            self._receive.close()
+            self._child = None
+
+
+def _render_plan(renderer: Renderer, plan: list[str], docs: Path, progress: Any = None) -> None:
+    """Render and write the files of `plan` in order; with `progress` (a pipe), say how far it got."""
+    last = len(plan) - 1
+    for i, path in enumerate(plan):
+        write_changed(docs, {path: renderer.page(path)})
+        if progress is not None and (i % 8 == 7 or i == last):
+            progress.send(i)
+    if progress is not None:
+        progress.close()

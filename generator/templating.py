@@ -66,6 +66,19 @@ def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.En
     return env
 
 
+def template_error_place(exc: jinja2.TemplateError, name: str) -> tuple[str, int]:
+    """(template file, line) of a template error. A syntax error carries them; for an error while rendering
+    (an unknown field), Jinja puts each template's file and line in the traceback: the innermost is used."""
+    file, line = getattr(exc, "name", None) or name, getattr(exc, "lineno", None)
+    if not line:
+        trace = exc.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_code.co_filename.endswith(".j2"):
+                file, line = Path(trace.tb_frame.f_code.co_filename).name, trace.tb_lineno
+            trace = trace.tb_next
+    return file, line or 1
+
+
 def render(env: jinja2.Environment, folder: str, name: str, **context: Any) -> str:
     """Render `templates/<folder>/<name>`; a broken template is an error naming its file and line, not a traceback."""
     from .errors import HandbookError
@@ -73,8 +86,8 @@ def render(env: jinja2.Environment, folder: str, name: str, **context: Any) -> s
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as exc:
-        where = f"templates/{folder}/{getattr(exc, 'name', None) or name}:{getattr(exc, 'lineno', None) or 1}"
-        raise HandbookError(f"{where}: error: template: {exc}") from None
+        file, line = template_error_place(exc, name)
+        raise HandbookError(f"templates/{folder}/{file}:{line}: error: template: {exc}") from None
 
 
 def placeholder_values(root: Path, settings: Any, lang: str, institution: str | None = None) -> dict[str, str]:

@@ -22,7 +22,17 @@ from pydantic import BaseModel, ValidationError
 
 from . import i18n
 from .errors import Problem
-from .load import Document, LoadError, Path_, display_path, field_name, load_yaml, read_text, symlinked_part
+from .load import (
+    Document,
+    LoadError,
+    ParseCache,
+    Path_,
+    display_path,
+    field_name,
+    load_yaml,
+    read_text,
+    symlinked_part,
+)
 from .models import (
     LANG_PATTERN,
     OVERLAYS,
@@ -110,10 +120,20 @@ class Handbook:
         return overlay.model, "stale" if overlay.stale else "translated"
 
 
-def load_handbook(root: Path) -> Handbook:
-    """Load and validate the whole handbook under `root`; problems are collected, never raised."""
-    with _no_cyclic_gc():
-        return _load_handbook(root)
+def load_handbook(root: Path, cache: ParseCache | None = None) -> Handbook:
+    """Load and validate the whole handbook under `root`; problems are collected, never raised.
+
+    With a `cache`, files that did not change since it was saved are not parsed again."""
+    global _cache
+    _cache = cache
+    try:
+        with _no_cyclic_gc():
+            return _load_handbook(root)
+    finally:
+        _cache = None
+
+
+_cache: ParseCache | None = None  # the cache of the load in progress (kept out of Handbook: it is not sent on)
 
 
 @contextlib.contextmanager
@@ -178,7 +198,7 @@ def _load(book: Handbook, path: Path) -> Document | None:
                                      "the file is missing; every handbook needs one"))
         return None
     try:
-        return load_yaml(path, book.root)
+        return load_yaml(path, book.root, _cache)
     except LoadError as exc:
         book.problems.append(exc.problem)
         return None
@@ -286,7 +306,7 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
     if entry is None:
         return
     merged = i18n.merge(source.data, doc.data, OVERLAYS[kind])
-    merged_doc = Document(doc.path, merged, doc.positions)
+    merged_doc = doc.with_data(merged)
     model = _model(book, merged_doc, MODELS[kind])
     if model is None:
         return
@@ -576,17 +596,17 @@ def _check_placeholders(book: Handbook, doc: Document, kind: str, taken: set[tup
     skeleton's TODOs, except where a problem is reported already (the `taken` line and column)."""
     allowed = PLACEHOLDERS if kind in ("recipe", "toolkit") else ()
     for loc, text in _marked_strings(doc.data, ()):
-        if doc.where(loc) in taken:
+        unfilled = [match for match in _PLACEHOLDER.finditer(text) if match.group(1) not in allowed]
+        todo = text.strip().startswith("TODO")
+        if not (unfilled or todo) or doc.where(loc) in taken:  # positions only where there is a problem
             continue
-        for match in _PLACEHOLDER.finditer(text):
-            if match.group(1) not in allowed:
-                line, col = doc.where(loc)
-                hint = f"use one of {{{'}, {'.join(allowed)}}}" if allowed else "case studies take no placeholders"
-                book.problems.append(Problem(doc.path, line, col, field_name(loc),
-                                             f"{match.group(0)} is not a placeholder that will be filled; {hint}",
-                                             "warning"))
-        if text.strip().startswith("TODO"):
-            line, col = doc.where(loc)
+        line, col = doc.where(loc)
+        for match in unfilled:
+            hint = f"use one of {{{'}, {'.join(allowed)}}}" if allowed else "case studies take no placeholders"
+            book.problems.append(Problem(doc.path, line, col, field_name(loc),
+                                         f"{match.group(0)} is not a placeholder that will be filled; {hint}",
+                                         "warning"))
+        if todo:
             book.problems.append(Problem(doc.path, line, col, field_name(loc),
                                          "still holds the skeleton's TODO; write the real text"))
 

@@ -50,3 +50,47 @@ def test_caches_rebuild_exactly_what_changed(book: Path) -> None:
     comment.write_text(comment.read_text(encoding="utf-8") + "\n# a comment changes nothing on the site\n",
                        encoding="utf-8")
     assert build(book) == {"en": True, "es": True}
+
+
+# ---------------------------------------------------------------- the parse cache (build/cache/parsed.marshal)
+
+
+def test_a_file_that_did_not_change_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import load
+
+    root = copy_source(tmp_path / "book")
+    assert build(root) == {"en": False, "es": False}
+    parsed: list[str] = []
+    parse = load.parse_yaml
+
+    def counting(text: str, shown: str) -> load.Document:
+        parsed.append(shown)
+        return parse(text, shown)
+
+    monkeypatch.setattr(load, "parse_yaml", counting)
+    replace(root / "handbook" / "cases" / "kibbutz.yaml", "title: \"", "title: \"Changed ")
+    assert build(root) == {"en": False, "es": False}
+    assert parsed == ["handbook/cases/kibbutz.yaml"]
+    assert "Changed " in (root / "site" / "en" / "cases" / "kibbutz.html").read_text(encoding="utf-8")
+
+
+def test_problems_in_files_read_from_the_parse_cache_name_the_same_lines(tmp_path: Path) -> None:
+    root = copy_source(tmp_path / "book")
+    assert build(root) == {"en": False, "es": False}  # every file is in the cache now
+    (root / "handbook" / "cases" / "kibbutz.yaml").unlink()  # other files point at it: they did not change
+    result = handbook(root, "build", "--no-worksheets")
+    assert result.exit_code == 1
+    from_cache = [line for line in result.output.splitlines() if ": error: " in line]
+    assert any(line.startswith("handbook/cases/catalonia-1936.yaml:168:5: error: related[1]: ") for line in from_cache)
+    checked = handbook(root, "check")  # `check` parses every file
+    assert from_cache == [line for line in checked.output.splitlines() if ": error: " in line]
+
+
+def test_a_parse_cache_that_does_not_read_is_ignored(tmp_path: Path) -> None:
+    root = copy_source(tmp_path / "book")
+    saved = root / "build" / "cache" / "parsed.marshal"
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(b"\x00 not what this tool wrote")
+    assert build(root) == {"en": False, "es": False}
+    assert "Mondragon" in (root / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
+    assert saved.stat().st_size > 10_000, "it is written again, whole"
