@@ -5,7 +5,7 @@ with our CLI, then times the MkDocs CLI on the `build/<lang>/mkdocs.yml` our bui
 processes, so both pay the same interpreter and import start-up. Our overhead is `ours - mkdocs`.
 
     .venv/bin/python benchmarks/build.py                  # 100, 1000, 3000 cases, best of 3
-    .venv/bin/python benchmarks/build.py --sizes 100 --repeat 1 --write
+    .venv/bin/python benchmarks/build.py --sizes 100 --repeat 1
 """
 
 from __future__ import annotations
@@ -139,27 +139,8 @@ def table(rows: list[Row], repeat: int, load: str = "") -> str:
         lines.append(f"| {r.cases:,} | {r.ours[0]:.2f} | {r.plain[0]:.2f} | {r.ours[0] / r.plain[0]:.3f} "
                      f"| {r.ours[1]:.2f} | {r.plain[1]:.2f} | {r.ours[1] / r.plain[1]:.3f} | {scale} "
                      f"| {r.load:.2f} | {r.render:.2f} | {r.again:.2f} |")
-    lines += ["", "Aims: our own steps add at most 10% to MkDocs' time (ours / mkdocs <= 1.10); "
-              "3,000 cases cost at most 3.5 times 1,000.",
-              "`mkdocs build` runs our generated config, so it includes our MkDocs hooks (the HTML allow-list).",
-              "", *NOTES, "", "Run: `.venv/bin/python benchmarks/build.py --write` (options: `--sizes`, `--repeat`)."]
+    lines += ["", "`mkdocs build` runs our generated config, so it includes our MkDocs hooks (the HTML allow-list)."]
     return "\n".join(lines)
-
-
-NOTES = [
-    "Where the time went, and what changed. Before (one run, on a busier machine), 1,000 cases took 38.7 s",
-    "against MkDocs' 18.7 s (2.07 times):",
-    "our render converted each piece of contributed Markdown to HTML itself (about twelve Python-Markdown runs",
-    "a case, each building a new parser), and computed every page's \"cited by\" list over all cases (quadratic).",
-    "Now contributed Markdown goes into the page with its raw HTML escaped and MkDocs converts it once with the",
-    "rest of the page (the page is then cleaned against an allow-list in `generator/mkdocs_hooks.py`); \"cited by\"",
-    "is one pass; half of the case pages render in a forked process, and the open data and schemas are written",
-    "beside the MkDocs build (`generator/parallel.py`). (Keep `md_in_html` out of `mkdocs.yml`: it costs a tenth",
-    "of MkDocs' own time on these pages.) What is left of our share: loading and checking the YAML and rendering the",
-    "Markdown (their columns), then Python start-up and imports, the language's cache key and writing the",
-    "Markdown files. The 10% aim is not met yet: the next steps are the YAML parsing (`generator/load.py`) and",
-    "the Jinja page templates (about 0.7 ms a case page).",
-]
 
 
 def write_section(text: str, readme: Path, heading: str = HEADING) -> None:
@@ -178,7 +159,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 3000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--write", action="store_true", help="write the table into benchmarks/README.md")
     args = parser.parse_args()
     rows = []
     before = os.getloadavg()[0]
@@ -189,8 +169,6 @@ def main() -> None:
               f"{row.plain[0]:.2f} s ({row.plain[1]:.2f} s CPU)", file=sys.stderr)
     text = table(rows, args.repeat, f"{before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(text)
-    if args.write:
-        write_section(text, Path(__file__).with_name("README.md"))
 
 
 if __name__ == "__main__":

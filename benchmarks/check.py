@@ -1,7 +1,6 @@
 """Time `handbook check` on a synthetic handbook of 1,000 case studies.
 
     .venv/bin/python benchmarks/check.py                 # generate into a temp dir, time, print a table
-    .venv/bin/python benchmarks/check.py --write-readme  # also record the figure in benchmarks/README.md
 
 The cases are made up (placeholder prose, cycled vocabulary) but shaped like the real ones: about 10 KB each,
 with several claims, sources and lists, and a Spanish translation for one case in ten. The handbook's own
@@ -13,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import resource
 import shutil
 import subprocess
@@ -24,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-README = Path(__file__).resolve().parent / "README.md"
 VOCABULARY = ("the assembly residents budget council delegates decided school hospital workers cooperative members "
          "meeting vote proposal priorities neighbourhood city money year shared report people group rules "
          "elected rotated kitchen cleaners nurses pupils teachers open every month together fair limits")
@@ -194,36 +191,11 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def write_readme(rows: list[Row], files: int, size: int, cases: int) -> None:
-    """Replace the `## check` section of benchmarks/README.md (other sections are left as they are)."""
-    section = (
-        "## check\n\n"
-        f"`.venv/bin/python benchmarks/check.py --write-readme` generates a handbook of {cases:,} case studies "
-        f"({files:,} content files, {size / 1e6:.1f} MB of YAML, a Spanish translation for one case in ten) and "
-        f"times `handbook check` on it, best of {len(rows[0][1])}, on a machine with {cores()} cores "
-        f"(`nproc`; load average {os.getloadavg()[0]:.1f} when measured). Aim: at most 1 s on 2 cores. CPU time "
-        "is shown too because wall time moves with whatever else the machine is running.\n\n"
-        f"{table(rows)}\n"
-        "Where the CPU time of the subprocess goes (cProfile, timing each step alone): about a quarter is "
-        "libyaml's C parser handing PyYAML events to Python, a fifth is turning them into data with a line and "
-        "column for every value (`generator/load.py`), a quarter is starting Python and importing pydantic and "
-        "the models, a tenth is the pydantic models, and the rest is reading files, translations and "
-        "cross-references. Pausing Python's cycle collector while loading (`_no_cyclic_gc` in "
-        "`generator/validate.py`) took about a third off `load_handbook`. PyYAML's own `CSafeLoader` "
-        "(`yaml.load`) is slower than this loader, so PyYAML offers no faster route.\n"
-    )
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## check\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    README.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it (default: a temp dir)")
-    parser.add_argument("--write-readme", action="store_true", help="record the figures in benchmarks/README.md")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="handbook-bench-") as tmp:
@@ -236,9 +208,6 @@ def main() -> None:
                 ("subprocess (`handbook check`)", *timed(args.runs, lambda: as_subprocess(root)))]
     print(f"{args.cases} cases, {files} content files, {size / 1e6:.1f} MB of YAML, {cores()} cores")
     print(table(rows), end="")
-    if args.write_readme:
-        write_readme(rows, files, size, args.cases)
-        print(f"wrote {README.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
     .venv/bin/python benchmarks/worksheets.py                 # every language and paper, print a table
     .venv/bin/python benchmarks/worksheets.py --lang en       # one language
-    .venv/bin/python benchmarks/worksheets.py --write-readme  # also record the figures in benchmarks/README.md
 
 The handbook is copied into a temporary folder. The first build renders everything with an empty cache;
 the second build, with nothing changed, must render nothing (it copies every PDF from the cache).
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import shutil
 import sys
@@ -21,7 +19,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-README = Path(__file__).resolve().parent / "README.md"
 
 
 def cpu_seconds() -> float:
@@ -81,30 +78,10 @@ def table(m: dict[str, float]) -> str:
     )
 
 
-def write_readme(m: dict[str, float], langs: str, papers: str) -> None:
-    """Replace the `## worksheets` section of benchmarks/README.md (other sections are left as they are)."""
-    section = (
-        "## worksheets\n\n"
-        f"`.venv/bin/python benchmarks/worksheets.py --write-readme` renders every recipe's worksheets and every "
-        f"toolkit's pack of the real handbook ({langs}; {papers}) into a temporary folder, then builds again with "
-        f"nothing changed, on a machine with {os.cpu_count()} cores (`nproc`; load average {m['load']:.1f} when "
-        "measured). A worksheet is one sheet of a recipe; "
-        "a pack holds the worksheets of all its recipes, so most worksheets are rendered more than once. "
-        "Aims: at most 0.25 s of CPU per worksheet; nothing rendered again when nothing changed. CPU time "
-        "includes the render workers.\n\n"
-        f"{table(m)}"
-    )
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## worksheets\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    README.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--lang", action="append", help="only this language (repeat; default: all)")
     parser.add_argument("--paper", action="append", choices=["a4", "letter"], help="only this paper (default: both)")
-    parser.add_argument("--write-readme", action="store_true", help="record the figures in benchmarks/README.md")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     papers = args.paper or ["a4", "letter"]
@@ -115,9 +92,6 @@ def main() -> None:
     print(table(result), end="")
     if result["rendered_again"]:
         print(f"warning: {result['rendered_again']:.0f} PDFs were rendered again with nothing changed")
-    if args.write_readme:
-        write_readme(result, ", ".join(args.lang) if args.lang else "every language", " and ".join(papers))
-        print(f"wrote {README.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

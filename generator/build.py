@@ -133,14 +133,16 @@ class _Collect(logging.Handler):
 
 
 def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, strict: bool,
-                   print_links: bool) -> tuple[str, int, list[str]]:
-    """Render and build one language; returns (lang, page count, warnings). Raises HandbookError on failure."""
+                   print_links: bool, stream: bool = True) -> tuple[str, int, list[str]]:
+    """Render and build one language; returns (lang, page count, warnings). Raises HandbookError on failure.
+
+    With `stream`, a large handbook's pages are rendered in a second process while MkDocs reads them."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links)  # case pages may still be written
+    job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links, parallel=stream)
     result = job.result
     config_file = mkdocs_config(book, lang, build_dir, site_dir / lang)
     collect = _Collect()
@@ -176,11 +178,11 @@ def _locate(message: str, sources: dict[str, str]) -> str:
     return message
 
 
-def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool]) -> tuple[str, int, list[str], bool]:
+def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool, bool]) -> tuple[str, int, list[str], bool]:
     """Build one language, or reuse its last build when none of its inputs changed (the last item: reused)."""
     from . import cache
 
-    book, lang, build_dir, site_dir, strict, print_links = args
+    book, lang, build_dir, site_dir, strict, print_links, _ = args
     key = cache.language_key(book, lang, {"strict": strict, "print_links": print_links})
     folder = build_dir / "cache" / lang
     pages = cache.restore(folder, key, site_dir / lang)
@@ -200,7 +202,8 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     started = time.monotonic()
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
     progress("Checking the content")
-    parsed = ParseCache(root / "build" / "cache" / "parsed.marshal")  # files unchanged since the last build
+    # files unchanged since the last build are not parsed again; the others are parsed in two processes
+    parsed = ParseCache(root / "build" / "cache" / "parsed.marshal", parallel=jobs != 1)
     book = load_handbook(root, parsed)
     if book.errors:
         raise ContentError(book.problems)
@@ -251,8 +254,11 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
 
 def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging: Path, strict: bool,
                      worksheets: bool, progress: Progress, report: BuildReport, jobs: int | None) -> None:
-    workers = min(len(langs), jobs or os.cpu_count() or 1)
-    tasks = [(book, lang, build_dir, staging, strict, worksheets) for lang in langs]
+    cores = os.cpu_count() or 1
+    workers = min(len(langs), jobs or cores)
+    # a language renders beside its MkDocs build only on a core that no other language's build is using
+    stream = workers < cores
+    tasks = [(book, lang, build_dir, staging, strict, worksheets, stream) for lang in langs]
     progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
     if workers <= 1:
         results = [_build_one(task) for task in tasks]

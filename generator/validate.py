@@ -126,14 +126,19 @@ def load_handbook(root: Path, cache: ParseCache | None = None) -> Handbook:
     With a `cache`, files that did not change since it was saved are not parsed again."""
     global _cache
     _cache = cache
+    _real_folders.clear()
     try:
         with _no_cyclic_gc():
             return _load_handbook(root)
     finally:
         _cache = None
+        _real_folders.clear()
 
 
-_cache: ParseCache | None = None  # the cache of the load in progress (kept out of Handbook: it is not sent on)
+# the load in progress (kept out of Handbook, which is sent to other processes): its cache, and the folders
+# found to be real folders (no symbolic link on the way)
+_cache: ParseCache | None = None
+_real_folders: set[Path] = set()
 
 
 @contextlib.contextmanager
@@ -152,6 +157,8 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 def _load_handbook(root: Path) -> Handbook:
     book = Handbook(root=root)
+    if _cache is not None:
+        _cache.prefetch(_content_files(root))
     settings_doc = _load(book, root / SETTINGS_FILE)
     settings = _model(book, settings_doc, Settings) if settings_doc is not None else None
     if settings is None:
@@ -179,14 +186,27 @@ def _load_handbook(root: Path) -> Handbook:
 def _real_folder(book: Handbook, folder: Path) -> bool:
     """False, with one problem, when `folder` or a folder above it inside the handbook is a symbolic link:
     a link could bring in files from anywhere on the machine, so it is never followed."""
+    if folder in _real_folders:  # asked once per file: each folder is looked at once per load
+        return True
     link = symlinked_part(folder, book.root)
     if link is None:
+        _real_folders.add(folder)
         return True
     shown = display_path(link, book.root)
     if not any(p.path == shown and p.field == "" and "symbolic link" in p.message for p in book.problems):
         book.problems.append(Problem(shown, 1, 1, "", "is a symbolic link, which is not followed; content "
                                      "folders must be real folders inside the repository"))
     return False
+
+
+def _content_files(root: Path) -> list[tuple[Path, str]]:
+    """The YAML files the load reads (path, as shown), in folders that are real folders: for `prefetch`."""
+    files = [root / SETTINGS_FILE, root / VOCABULARY_FILE]
+    for name in FOLDERS.values():
+        folder = root / name
+        if symlinked_part(folder, root) is None and folder.is_dir():
+            files += sorted(path for path in folder.iterdir() if path.suffix == ".yaml")
+    return [(path, display_path(path, root)) for path in files]
 
 
 def _load(book: Handbook, path: Path) -> Document | None:
@@ -594,6 +614,8 @@ def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
 def _check_placeholders(book: Handbook, doc: Document, kind: str, taken: set[tuple[int, int]]) -> None:
     """Warn about `{placeholders}` that will not be filled (case studies have none at all), and report the
     skeleton's TODOs, except where a problem is reported already (the `taken` line and column)."""
+    if not doc.marked:  # the file's text holds no `{` and no TODO at all
+        return
     allowed = PLACEHOLDERS if kind in ("recipe", "toolkit") else ()
     for loc, text in _marked_strings(doc.data, ()):
         unfilled = [match for match in _PLACEHOLDER.finditer(text) if match.group(1) not in allowed]

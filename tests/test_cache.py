@@ -94,3 +94,34 @@ def test_a_parse_cache_that_does_not_read_is_ignored(tmp_path: Path) -> None:
     assert build(root) == {"en": False, "es": False}
     assert "Mondragon" in (root / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
     assert saved.stat().st_size > 10_000, "it is written again, whole"
+
+
+def test_a_first_build_parsing_in_two_processes_reports_what_check_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from generator import load, parallel
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("a second process is only used with two cores or more")
+    root = copy_source(tmp_path / "book")
+    replace(root / "handbook" / "cases" / "kibbutz.yaml", "title: \"", "title: \"Broken: \"quote")  # a syntax error
+    replace(root / "handbook" / "recipes" / "consensus-with-fallback.yaml", "title: ", "colour: red\ntitle: ")
+    monkeypatch.setattr(load, "PREFETCH_FROM", 1)  # the bundled handbook is small: split it anyway
+    started: list[str] = []
+    beside = parallel.Beside.__init__
+
+    def record(self: parallel.Beside[object], function: object, *args: object, **kwargs: object) -> None:
+        started.append(getattr(function, "__name__", "?"))
+        beside(self, function, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel.Beside, "__init__", record)
+    built = handbook(root, "build", "--no-worksheets")
+    assert built.exit_code == 1
+    assert "_parse_texts" in started, "half of the files were parsed in a second process"
+    problems = [line for line in built.output.splitlines() if ": error: " in line]
+    assert any(line.startswith("handbook/cases/kibbutz.yaml:1:") for line in problems), built.output
+    assert any(line.startswith("handbook/recipes/consensus-with-fallback.yaml:") and "colour" in line
+               for line in problems), built.output
+    checked = handbook(root, "check")
+    assert problems == [line for line in checked.output.splitlines() if ": error: " in line]
