@@ -18,6 +18,7 @@ import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup
 
 LOCALES = "templates/locales"
 _PLACEHOLDER = re.compile(r"\{(institution|place|group)\}")
@@ -59,7 +60,10 @@ def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.En
         lstrip_blocks=True,
         **options,
     )
-    env.install_gettext_translations(translations(root, lang), newstyle=True)  # type: ignore[attr-defined]
+    catalogue = translations(root, lang)
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    if isinstance(env.autoescape, bool):  # the same as Jinja's newstyle gettext, with each message looked up once
+        env.globals["_"] = env.globals["gettext"] = _cached_gettext(catalogue, env.autoescape)
     # `tojson` writes front matter too: YAML cannot read JSON's surrogate pairs (an emoji in a tag), so
     # characters stay as they are (`<`, `>`, `&` and `'` are still escaped, as always)
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
@@ -77,6 +81,26 @@ def template_error_place(exc: jinja2.TemplateError, name: str) -> tuple[str, int
                 file, line = Path(trace.tb_frame.f_code.co_filename).name, trace.tb_lineno
             trace = trace.tb_next
     return file, line or 1
+
+
+def _cached_gettext(catalogue: NullTranslations, autoescape: bool) -> Callable[..., str]:
+    """`_("Place")` in a template: the translation, Markup when the template autoescapes (so the variables
+    are escaped as they are put in), always `%`-formatted (`%%` is a percent sign), as Jinja's own does."""
+    found: dict[str, str] = {}
+    plain: dict[str, str] = {}
+
+    def gettext(message: str, **variables: Any) -> str:
+        if not variables and message in plain:
+            return plain[message]
+        text = found.get(message)
+        if text is None:
+            text = found[message] = Markup(catalogue.gettext(message)) if autoescape else catalogue.gettext(message)
+        if variables:
+            return text % variables
+        out = plain[message] = text % {}
+        return out
+
+    return gettext
 
 
 def render(env: jinja2.Environment, folder: str, name: str, **context: Any) -> str:
