@@ -125,3 +125,33 @@ def test_a_first_build_parsing_in_two_processes_reports_what_check_reports(
                for line in problems), built.output
     checked = handbook(root, "check")
     assert problems == [line for line in checked.output.splitlines() if ": error: " in line]
+
+
+def test_caches_committed_to_the_repository_are_not_used(tmp_path: Path) -> None:
+    """A pull request could commit a `build/` folder whose caches hold a site (or parsed content) that no
+    reviewer saw in the YAML; a build never uses caches that git tracks."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = copy_source(tmp_path / "book")
+    assert build(root) == {"en": False, "es": False}
+    cached = root / "build" / "cache" / "en" / "site" / "cases" / "mondragon.html"
+    poisoned = cached.read_text(encoding="utf-8").replace("Mondragon", "POISONED")
+    cached.unlink()  # a hard link to the built site: write a new file, as a commit would
+    cached.write_text(poisoned, encoding="utf-8")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=root,
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-f", "build/cache")
+    git("commit", "-q", "-m", "a build folder slipped in")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert "warning: build/ holds files committed to git" in result.output
+    assert REUSED not in result.output
+    page = (root / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
+    assert "POISONED" not in page and "Mondragon" in page
