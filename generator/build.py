@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from . import cache
 from . import render as rendering
 from .errors import ContentError, HandbookError, UsageError
 from .load import ParseCache, display_path
@@ -178,18 +179,18 @@ def _locate(message: str, sources: dict[str, str]) -> str:
     return message
 
 
-def _build_one(args: tuple[Handbook, str, Path, Path, bool, bool, bool]) -> tuple[str, int, list[str], bool]:
+def _build_one(args: tuple[Handbook, str, Path, Path | None, Path, bool, bool, bool]
+               ) -> tuple[str, int, list[str], bool]:
     """Build one language, or reuse its last build when none of its inputs changed (the last item: reused)."""
-    from . import cache
-
-    book, lang, build_dir, site_dir, strict, print_links, _ = args
+    book, lang, build_dir, caches, site_dir, strict, print_links, stream = args
+    if caches is None:
+        return (*build_language(book, lang, build_dir, site_dir, strict, print_links, stream), False)
     key = cache.language_key(book, lang, {"strict": strict, "print_links": print_links})
-    folder = build_dir / "cache" / lang
-    pages = cache.restore(folder, key, site_dir / lang)
+    pages = cache.restore(caches / lang, key, site_dir / lang)
     if pages is not None:
         return lang, pages, [], True
-    lang, pages, warnings = build_language(*args)
-    cache.store(folder, key, site_dir / lang, pages)
+    lang, pages, warnings = build_language(book, lang, build_dir, site_dir, strict, print_links, stream)
+    cache.store(caches / lang, key, site_dir / lang, pages)
     return lang, pages, warnings, False
 
 
@@ -202,10 +203,14 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     started = time.monotonic()
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
     progress("Checking the content")
+    caches = cache.folder(root)
+    if caches is None:
+        progress(f"warning: {cache.COMMITTED}")
     # files unchanged since the last build are not parsed again; the others are parsed in two processes
-    parsed = ParseCache(root / "build" / "cache" / "parsed.marshal", parallel=jobs != 1)
+    parsed = ParseCache(caches / "parsed.marshal" if caches else None, parallel=jobs != 1)
     book = load_handbook(root, parsed)
     if book.errors:
+        parsed.save()  # the next check, after a fix, parses only the files that changed
         raise ContentError(book.problems)
     langs = _languages(book, langs)
     refuse_links(root / "templates", root, "the build copies from templates/ into the site; replace each link "
@@ -215,12 +220,12 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     report = BuildReport(languages=langs)
     extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parsed, parallel=jobs != 1, nice=10)
     try:
-        _build_languages(book, langs, root / "build", staging, strict, worksheets, progress, report, jobs)
+        _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, jobs)
         progress("Writing open data")
         extras.wait()
         _merge(staging / EXTRAS, staging)
         if worksheets:
-            report.worksheets = _worksheets(book, langs, staging, root, progress)
+            report.worksheets = _worksheets(book, langs, staging, caches, progress)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
     except BaseException:
@@ -252,13 +257,13 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
     return [lang for lang in known if lang in langs]
 
 
-def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging: Path, strict: bool,
-                     worksheets: bool, progress: Progress, report: BuildReport, jobs: int | None) -> None:
+def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: Path | None, staging: Path,
+                     strict: bool, worksheets: bool, progress: Progress, report: BuildReport, jobs: int | None) -> None:
     cores = os.cpu_count() or 1
     workers = min(len(langs), jobs or cores)
     # a language renders beside its MkDocs build only on a core that no other language's build is using
     stream = workers < cores
-    tasks = [(book, lang, build_dir, staging, strict, worksheets, stream) for lang in langs]
+    tasks = [(book, lang, build_dir, caches, staging, strict, worksheets, stream) for lang in langs]
     progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
     if workers <= 1:
         results = [_build_one(task) for task in tasks]
@@ -276,11 +281,12 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, staging:
             progress(f"  {lang}: warning: {warning}")
 
 
-def _worksheets(book: Handbook, langs: list[str], staging: Path, root: Path, progress: Progress) -> int:
+def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | None, progress: Progress) -> int:
     from .worksheets import build_worksheets
 
     progress("Rendering worksheets")
-    written = build_worksheets(book, langs, ["a4", "letter"], staging, cache_dir=root / "build" / "worksheets-cache")
+    written = build_worksheets(book, langs, ["a4", "letter"], staging,
+                               cache_dir=caches / "worksheets" if caches else None)
     return len(written)
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,25 @@ def language_key(book: Handbook, lang: str, options: dict[str, Any]) -> str:
         h.update((root / "mkdocs.yml").read_bytes())
     _files_digest(h, _CODE, "*.py")
     return h.hexdigest()
+
+
+COMMITTED = ("build/ holds files committed to git, so no cache is used (a cache from the repository could put "
+             "into the site what nobody reviewed); take them out with `git rm -r --cached build`")
+
+
+def folder(root: Path) -> Path | None:
+    """`build/cache`, where every cache lives; None when git tracks files under `build/`.
+
+    A pull request could commit a `build/` folder whose caches hold a site, parsed content or PDFs that
+    no reviewer saw in the YAML, and a build would publish them. Caches are only ever this tool's own."""
+    try:
+        tracked = subprocess.run(["git", "ls-files", "-z", "--", "build"], cwd=root, capture_output=True,
+                                 timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):  # no git: no repository to have committed anything
+        return root / "build" / "cache"
+    if tracked.returncode == 0 and tracked.stdout:
+        return None
+    return root / "build" / "cache"
 
 
 def restore(cache: Path, key: str, target: Path) -> int | None:

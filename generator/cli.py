@@ -232,8 +232,13 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     if unknown:
         raise click.BadParameter(f"{unknown[0]!r} is not one of the handbook's languages "
                                  f"({', '.join(book.settings.languages)})", param_hint="--lang")
+    from .cache import COMMITTED, folder
+
+    caches = folder(obj.root)
+    if caches is None:
+        click.echo(f"warning: {COMMITTED}", err=True)
     written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
-                               obj.root / "site", cache_dir=obj.root / "build" / "worksheets-cache")
+                               obj.root / "site", cache_dir=caches / "worksheets" if caches else None)
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
 

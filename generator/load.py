@@ -93,8 +93,9 @@ class ParseCache:
     not change is not parsed again. `handbook build` keeps it in `build/cache/parsed.marshal` between builds.
 
     marshal reads plain data several times faster than parsing YAML. It trusts its input, so the cache is
-    only ever a file this tool wrote in its own `build/` folder (never part of the repository); a cache
-    from another version of the loader, or one that does not read, is ignored."""
+    only ever a file this tool wrote in its own `build/` folder: a build uses no cache when git tracks files
+    under `build/` (`cache.folder`). A cache from another version of the loader, or one that does not read,
+    is ignored."""
 
     def __init__(self, path: Path | None = None, parallel: bool = False) -> None:
         self.path = path

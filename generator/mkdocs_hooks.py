@@ -96,12 +96,14 @@ def _render(live: dict[str, Any], config: Any) -> None:
     from pathlib import Path
 
     from generator.build import mkdocs_settings
+    from generator.cache import folder
     from generator.load import ParseCache
     from generator.render import render_language
     from generator.validate import load_handbook
 
     root, lang = Path(live["root"]), live["lang"]
-    parsed = ParseCache(root / "build" / "serve" / "parsed.marshal")  # only the files saved since are parsed
+    caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
+    parsed = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)  # unchanged files: not parsed
     book = load_handbook(root, parsed)
     parsed.save()
     for problem in book.problems:
