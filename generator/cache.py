@@ -81,6 +81,11 @@ def folder(root: Path) -> Path | None:
     return root / "build" / "cache"
 
 
+def saved(cache: Path) -> bool:
+    """Whether a language site is kept in `cache` (if not, there is nothing to compare a key with)."""
+    return (cache / "key.json").is_file()
+
+
 def restore(cache: Path, key: str, target: Path) -> int | None:
     """Put a cached language site at `target` (hard links, so it is quick); its page count, or None."""
     try:
