@@ -103,6 +103,7 @@ class ParseCache:
         self.used: dict[bytes, Any] = {}
         self.entries: dict[bytes, Any] = {}
         self.parsed: dict[bytes, Document] = {}  # parsed by `prefetch` in this process, positions and all
+        self.read: dict[str, tuple[str, bytes]] = {}  # (text, key) that `prefetch` read, by the file as shown
         self.version = hashlib.blake2b(Path(__file__).read_bytes() + yaml.__version__.encode(),
                                        digest_size=16).digest()
         if path is None:
@@ -129,8 +130,9 @@ class ParseCache:
             try:
                 text = read_text(path, shown)
             except LoadError:
-                continue
+                continue  # read again when it is loaded, which reports why it does not load
             key = self._key(text, shown)
+            self.read[shown] = (text, key)
             if key not in self.entries:
                 todo[key] = (text, shown)
         if not (self.parallel and len(todo) >= PREFETCH_FROM and can_fork()):
@@ -149,8 +151,13 @@ class ParseCache:
             child.stop()
             raise
 
-    def parse(self, text: str, shown: str) -> Document:
-        key = self._key(text, shown)
+    def load(self, path: Path, shown: str) -> Document:
+        """Load one file: read by `prefetch` already (with the same checks) or now; parsed only if it changed."""
+        text, key = self.read.pop(shown, None) or (read_text(path, shown), None)
+        return self.parse(text, shown, key)
+
+    def parse(self, text: str, shown: str, key: bytes | None = None) -> Document:
+        key = key or self._key(text, shown)
         if key in self.parsed:
             doc = self.parsed.pop(key)
             self.used[key] = doc.data
@@ -266,8 +273,7 @@ def _parse_texts(texts: list[tuple[str, str]]) -> bytes:
 def load_yaml(path: Path, root: Path | None = None, cache: ParseCache | None = None) -> Document:
     """Load one YAML file into a Document, or raise LoadError naming the file, line and reason."""
     shown = display_path(path, root)
-    text = read_text(path, shown)
-    return cache.parse(text, shown) if cache is not None else parse_yaml(text, shown)
+    return cache.load(path, shown) if cache is not None else parse_yaml(read_text(path, shown), shown)
 
 
 def parse_yaml(text: str, shown: str) -> Document:
