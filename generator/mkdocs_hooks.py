@@ -5,6 +5,8 @@
 - The HTML of every page body is cleaned against an allow-list: contributed Markdown sits in our pages as
   Markdown (raw HTML escaped), and this makes sure no tag, attribute or link scheme outside the list
   (script, style, javascript: links, event handlers) can reach a reader, whatever the Markdown did.
+- While `handbook build` renders a large handbook in a second process, MkDocs reads each page as soon as it
+  is written (`on_files`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
   renders the handbook again first, and the generated Markdown is not itself watched (no rebuild loops).
 """
