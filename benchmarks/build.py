@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -30,7 +29,6 @@ sys.path.insert(0, str(REPO))  # `generator`, when run as a script from anywhere
 BIN = Path(sys.executable).parent
 COPIED = ("handbook.yml", "mkdocs.yml", "handbook", "toolkits", "templates")
 SECTORS = ("workplace", "school", "health", "housing", "retail", "finance", "agriculture", "manufacturing")
-HEADING = "## build"
 
 
 def make_handbook(root: Path, cases: int, lang: str = "en") -> None:
@@ -141,18 +139,6 @@ def table(rows: list[Row], repeat: int, load: str = "") -> str:
                      f"| {r.load:.2f} | {r.render:.2f} | {r.again:.2f} |")
     lines += ["", "`mkdocs build` runs our generated config, so it includes our MkDocs hooks (the HTML allow-list)."]
     return "\n".join(lines)
-
-
-def write_section(text: str, readme: Path, heading: str = HEADING) -> None:
-    """Replace (or add) one section (`## build`) of benchmarks/README.md, leaving the other sections alone."""
-    old = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    section = f"{heading}\n\n{text}\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: section + "\n", old, count=1).rstrip("\n") + "\n"
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    readme.write_text(new, encoding="utf-8")
 
 
 def main() -> None:

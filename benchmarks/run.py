@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import BIN, REPO, make_handbook, timed, write_section  # noqa: E402
+from build import BIN, REPO, make_handbook, timed  # noqa: E402
 
 HEADING = "## summary"
 
@@ -139,6 +140,18 @@ def measure(repeat: int) -> list[tuple[str, str, str]]:
         rows.append(("search index, 1,000 cases", ", ".join(f"{lang} {size / 1e6:.1f} MB"
                                                             for lang, size in sizes.items()), ""))
     return rows
+
+
+def write_section(text: str, readme: Path, heading: str = HEADING) -> None:
+    """Replace (or add) one section (`## summary`) of benchmarks/README.md, leaving the rest alone."""
+    old = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
+    section = f"{heading}\n\n{text}\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(old):
+        new = pattern.sub(lambda _: section + "\n", old, count=1).rstrip("\n") + "\n"
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    readme.write_text(new, encoding="utf-8")
 
 
 def table(rows: list[tuple[str, str, str]], load: str, repeat: int) -> str:

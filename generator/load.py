@@ -42,36 +42,32 @@ class Document:
                  keys: dict[Path_, tuple[int, int]] | None = None, text: str | None = None) -> None:
         self.path = path
         self.data = data
-        self.marked = text is None or "{" in text or "TODO" in text  # False: no string of it holds either
-        self._text = text
-        self._positions = positions if positions is not None or text is not None else {}
-        self._keys = keys if keys is not None or text is not None else {}
+        # False when no string of the file can hold a `{placeholder}` or a TODO (its text holds neither)
+        self.marked = text is None or "{" in text or "TODO" in text
+        self._text = text  # kept (instead of the positions) until a position is asked for
+        self._located = None if text is not None else (positions or {}, keys or {})
+
+    def _locations(self) -> tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
+        if self._located is None:
+            assert self._text is not None
+            parsed = parse_yaml(self._text, self.path)
+            self._located, self._text = (parsed.positions, parsed.keys), None
+        return self._located
 
     @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
         """Where each value was written (line, column), by its location."""
-        if self._positions is None:
-            self._locate()
-        assert self._positions is not None
-        return self._positions
+        return self._locations()[0]
 
     @property
     def keys(self) -> dict[Path_, tuple[int, int]]:
         """Where each map key was written."""
-        if self._keys is None:
-            self._locate()
-        assert self._keys is not None
-        return self._keys
-
-    def _locate(self) -> None:
-        assert self._text is not None
-        parsed = parse_yaml(self._text, self.path)
-        self._positions, self._keys, self._text = parsed.positions, parsed.keys, None
+        return self._locations()[1]
 
     def with_data(self, data: Any) -> Document:
         """The same file's positions for other data (a translation merged into its source)."""
-        merged = Document(self.path, data, self._positions, self._keys, self._text)
-        merged.marked = True
+        merged = Document(self.path, data, text=self._text)
+        merged._located = self._located
         return merged
 
     def where(self, loc: Path_) -> tuple[int, int]:
@@ -154,18 +150,13 @@ class ParseCache:
     def load(self, path: Path, shown: str) -> Document:
         """Load one file: read by `prefetch` already (with the same checks) or now; parsed only if it changed."""
         text, key = self.read.pop(shown, None) or (read_text(path, shown), None)
-        return self.parse(text, shown, key)
-
-    def parse(self, text: str, shown: str, key: bytes | None = None) -> Document:
         key = key or self._key(text, shown)
         if key in self.parsed:
             doc = self.parsed.pop(key)
-            self.used[key] = doc.data
-            return doc
-        if key in self.entries:
-            data = self.used[key] = self.entries[key]
-            return Document(shown, data, text=text)
-        doc = parse_yaml(text, shown)  # a file that does not load raises here, and is not kept
+        elif key in self.entries:
+            doc = Document(shown, self.entries[key], text=text)
+        else:
+            doc = parse_yaml(text, shown)  # a file that does not load raises here, and is not kept
         self.used[key] = doc.data
         return doc
 

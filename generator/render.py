@@ -35,6 +35,7 @@ _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])( +|$)")
 _LIST_LINE = re.compile(r"(?m)^ *(?:[-*+]|\d{1,9}[.)])(?: |$)")
 ASSETS = "templates/assets"
 REFERENCE_PAGES = (FIELDS_PAGE, CLI_PAGE, DATA_PAGE)
+PAGE_FOLDERS = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}  # where each kind's pages go
 
 
 @dataclass
@@ -184,35 +185,41 @@ class Renderer:
 
     # ------------------------------------------------------------ pages
 
-    _FOLDERS = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}
-
     def plan(self) -> list[str]:
         """Every file of the language's `docs/` folder (pages and our assets), in the order MkDocs reads them."""
         book = self.book
-        paths = {f"{folder}/{slug}.md" for kind, folder in self._FOLDERS.items() for slug in book.entries(kind)}
-        paths |= {f"{folder}/index.md" for folder in self._FOLDERS.values()}
+        paths = {f"{folder}/{slug}.md" for kind, folder in PAGE_FOLDERS.items() for slug in book.entries(kind)}
+        paths |= {f"{folder}/index.md" for folder in PAGE_FOLDERS.values()}
         paths |= set(REFERENCE_PAGES) | {f"{name}.md" for name in book.pages} | set(self.assets)
         return sorted(paths, key=mkdocs_order)
 
+    def _made_from(self, path: str) -> tuple[str, str]:
+        """What a planned page shows: (kind, slug) of a case, recipe or toolkit; ("prose", name) of a page
+        of `handbook/pages/` (even one named like a reference page); else ("", path)."""
+        folder, _, name = path.rpartition("/")
+        stem = name[: -len(".md")]
+        kind = next((k for k, f in PAGE_FOLDERS.items() if f == folder), "")
+        if kind and stem != "index":
+            return kind, stem
+        if not folder and stem in self.book.pages:
+            return "prose", stem
+        return "", path
+
     def source_of(self, path: str) -> str | None:
         """The content file a planned page is made from (what MkDocs' messages should name), if any."""
-        folder, _, name = path.rpartition("/")
-        kind = next((k for k, f in self._FOLDERS.items() if f == folder), None)
-        if kind and name != "index.md":
-            return self._source_file(kind, name[: -len(".md")])
-        if not folder and name[: -len(".md")] in self.book.pages:
-            return self._prose_file(name[: -len(".md")])[0]
-        return None
+        kind, name = self._made_from(path)
+        if kind == "prose":
+            return self._prose_file(name)[0]
+        return self._source_file(kind, name) if kind else None
 
     def page(self, path: str) -> bytes:
         """Render one file of the plan."""
         if path in self.assets:
             return self.assets[path]
-        folder, _, name = path.rpartition("/")
-        stem = name[: -len(".md")]
-        kind = next((k for k, f in self._FOLDERS.items() if f == folder), None)
-        if kind and stem != "index":
-            {"case": self.case_page, "recipe": self.recipe_page, "toolkit": self.toolkit_page}[kind](stem)
+        kind, name = self._made_from(path)
+        if kind:
+            {"case": self.case_page, "recipe": self.recipe_page, "toolkit": self.toolkit_page,
+             "prose": self.prose_page}[kind](name)
         elif path == "cases/index.md":
             self.cases_index()
         elif path == "recipes/index.md":
@@ -221,8 +228,6 @@ class Renderer:
         elif path == "toolkits/index.md":
             self.list_index("toolkits", self._("Toolkits"),
                             self._("Where to start, for your kind of place: a path of recipes to follow."))
-        elif not folder and stem in self.book.pages:  # a prose page (even one named like a reference page)
-            self.prose_page(stem)
         elif path in REFERENCE_PAGES:  # fields, command line, open data: made together, once
             if not self._reference:
                 self._reference = reference_pages(self.book, self.lang, self._)
@@ -245,11 +250,10 @@ class Renderer:
 
     def _cited_by(self, kind: str, slug: str) -> list[dict[str, str]]:
         """Pages that point at this case or recipe: related cases, recipes, toolkits (in that order)."""
-        here = "cases" if kind == "case" else "recipes"
-        folders = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}
+        here = PAGE_FOLDERS[kind]
         out = []
         for other_kind, other in self.cited.get((kind, slug), ()):
-            folder = folders[other_kind]
+            folder = PAGE_FOLDERS[other_kind]
             href = f"{other}.md" if folder == here else f"../{folder}/{other}.md"
             out.append({"title": self.title(other_kind, other), "href": href})
         return out
