@@ -97,7 +97,7 @@ def phases(root: Path, lang: str) -> tuple[float, float]:
     book = load_handbook(root)
     loaded = time.process_time()
     with tempfile.TemporaryDirectory() as docs:
-        render_language(book, lang, Path(docs), print_links=False, parallel=False)
+        render_language(book, lang, Path(docs), print_links=False)
         return loaded - started, time.process_time() - loaded
 
 

@@ -3,8 +3,6 @@ then swap the result into `site/` atomically. A failed build leaves the previous
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 import os
 import re
 import shutil
@@ -12,20 +10,18 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
 
 from . import cache
 from . import render as rendering
 from .errors import ContentError, HandbookError, UsageError
 from .load import ParseCache, display_path
-from .parallel import Beside
-from .render import language_name
+from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs, worker_count
+from .render import RenderResult, language_name
 from .templating import environment, render, ui_gettext
 from .validate import Handbook, load_handbook
 
@@ -125,49 +121,6 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     return path
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def build_language(book: Handbook, lang: str, build_dir: Path, site_dir: Path, strict: bool,
-                   print_links: bool, stream: bool = True) -> tuple[str, int, list[str]]:
-    """Render and build one language; returns (lang, page count, warnings). Raises HandbookError on failure.
-
-    With `stream`, a large handbook's pages are rendered in a second process while MkDocs reads them."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links, parallel=stream)
-    result = job.result
-    config_file = mkdocs_config(book, lang, build_dir, site_dir / lang)
-    collect = _Collect()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(collect)
-    rendering.ACTIVE = job  # MkDocs waits for each page it reads that is not written yet (mkdocs_hooks.on_files)
-    try:
-        config = load_config(config_file=str(config_file), strict=strict)
-        mkdocs_build(config)
-        job.finish()
-    except MkDocsException as exc:
-        details = "\n".join(f"  {_locate(m, result.sources)}" for m in collect.messages)
-        raise HandbookError(f"the {lang} site failed to build: {exc}\n{details}".rstrip()) from None
-    except jinja2.TemplateError as exc:  # a broken theme override in templates/overrides/
-        where = f"templates/overrides/{getattr(exc, 'name', None) or '?'}:{getattr(exc, 'lineno', None) or 1}"
-        raise HandbookError(f"{where}: error: template: {exc} (the {lang} site failed to build)") from None
-    finally:
-        rendering.ACTIVE = None
-        job.stop()
-        logger.removeHandler(collect)
-    return lang, len(result.pages), [_locate(m, result.sources) for m in collect.messages]
-
-
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")
 
 
@@ -180,43 +133,41 @@ def _locate(message: str, sources: dict[str, str]) -> str:
     return message
 
 
-_inherited: Handbook | None = None  # the handbook, for language workers forked while it is set
-
-
-def _build_one(args: tuple[Handbook | None, str, Path, Path | None, Path, bool, bool, bool]
-               ) -> tuple[str, int, list[str], bool]:
-    """Build one language, or reuse its last build when none of its inputs changed (the last item: reused)."""
-    shared, lang, build_dir, caches, site_dir, strict, print_links, stream = args
-    book = shared if shared is not None else _inherited
-    assert book is not None
-    if caches is None:
-        return (*build_language(book, lang, build_dir, site_dir, strict, print_links, stream), False)
-    options = {"strict": strict, "print_links": print_links}
-    if cache.saved(caches / lang):
-        key = cache.language_key(book, lang, options)
-        pages = cache.restore(caches / lang, key, site_dir / lang)
-        if pages is not None:
-            return lang, pages, [], True
-        later = None
-    else:  # nothing to reuse: the key is worked out beside the build, for the next one
-        later = Beside(cache.language_key, book, lang, options, parallel=stream)
-    try:
-        lang, pages, warnings = build_language(book, lang, build_dir, site_dir, strict, print_links, stream)
-    except BaseException:
-        if later is not None:
-            later.stop()
-        raise
-    cache.store(caches / lang, later.wait() if later is not None else key, site_dir / lang, pages)
-    return lang, pages, warnings, False
+def _warnings(lang: str, outcome: Outcome, sources: dict[str, str]) -> list[str]:
+    """The warnings of a language's MkDocs build, each naming its content file; raises when it failed."""
+    if outcome.failure == "mkdocs":
+        details = "\n".join(f"  {_locate(message, sources)}" for message in outcome.messages)
+        raise HandbookError(f"the {lang} site failed to build: {outcome.error}\n{details}".rstrip())
+    if outcome.failure == "template":
+        raise HandbookError(f"templates/overrides/{outcome.template}:{outcome.line}: error: template: "
+                            f"{outcome.error} (the {lang} site failed to build)")
+    if outcome.failure == "died":
+        raise HandbookError(f"the {lang} site failed to build: {outcome.error}")
+    if outcome.failure:  # a bug, not the content: its traceback
+        raise RuntimeError(f"the {lang} site failed to build:\n{outcome.error}")
+    return [_locate(message, sources) for message in outcome.messages]
 
 
 REUSED = "nothing changed since the last build: reused it"
 
 
 def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
-          progress: Progress = lambda _: None, jobs: int | None = None) -> BuildReport:
-    """Check the content and build the whole site into `root/site`, atomically."""
+          progress: Progress = lambda _: None, jobs: int | None = None, workers: Workers | None = None) -> BuildReport:
+    """Check the content and build the whole site into `root/site`, atomically.
+
+    `workers` are MkDocs processes started by the caller before it imported this module (the CLI does, so that
+    MkDocs imports itself while the content loads); without them, the build starts its own. It stops them."""
     started = time.monotonic()
+    if workers is None:
+        workers = Workers.start(worker_count(root, langs, jobs))
+    try:
+        return _build(root, langs, worksheets, strict, progress, jobs, workers, started)
+    finally:
+        workers.stop()
+
+
+def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, progress: Progress,
+           jobs: int | None, workers: Workers, started: float) -> BuildReport:
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
     progress("Checking the content")
     caches = cache.folder(root)
@@ -234,18 +185,15 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
     report = BuildReport(languages=langs)
-    extras: Beside[None] = Beside(_write_extras, book, langs, staging / EXTRAS, parsed, parallel=jobs != 1, nice=10)
     try:
-        _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, jobs)
-        progress("Writing open data")
-        extras.wait()
+        _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, workers,
+                         lambda: _write_extras(book, langs, staging / EXTRAS, parsed))
         _merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, caches, progress)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
     except BaseException:
-        extras.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report.seconds = time.monotonic() - started
@@ -274,36 +222,65 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
 
 
 def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: Path | None, staging: Path,
-                     strict: bool, worksheets: bool, progress: Progress, report: BuildReport, jobs: int | None) -> None:
-    cores = os.cpu_count() or 1
-    workers = min(len(langs), jobs or cores)
-    # a language renders beside its MkDocs build only on a core that no other language's build is using
-    stream = workers < cores
+                     strict: bool, print_links: bool, progress: Progress, report: BuildReport, workers: Workers,
+                     meanwhile: Callable[[], None]) -> None:
+    """Render each language and build it with MkDocs, or reuse its last build when none of its inputs changed.
+
+    With workers, each language's plan goes to an idle worker before its pages are rendered, so MkDocs reads
+    them as they are written; a language with no idle worker is rendered whole and waits for one. While the
+    workers build, this process does `meanwhile` (the open data) and the cache keys for the next build."""
     progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
-    if workers <= 1:
-        results = [_build_one((book, lang, build_dir, caches, staging, strict, worksheets, stream)) for lang in langs]
-    else:
-        # forked workers inherit the loaded handbook; sending it to each (pickling) took about 0.3 s a language
-        # with 1,000 cases. Where fork is not available, it is sent.
-        global _inherited
-        fork = "fork" in multiprocessing.get_all_start_methods()
-        shared = None if fork else book
-        tasks = [(shared, lang, build_dir, caches, staging, strict, worksheets, stream) for lang in langs]
-        _inherited = book
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
-                    "fork" if fork else None)) as pool:
-                results = list(pool.map(_build_one, tasks))
-        finally:
-            _inherited = None
-    for lang, pages, warnings, reused in results:
-        report.pages += pages
-        if reused:
+    options = {"strict": strict, "print_links": print_links}
+    env = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
+    keys: dict[str, str | None] = {}  # the languages to build, with their key when it was needed already
+    results: dict[str, RenderResult] = {}
+    outcomes: dict[str, Outcome] = {}
+    queued: list[Job] = []
+    reused: dict[str, int] = {}  # language -> its pages
+    for lang in langs:
+        key = None
+        if caches is not None and cache.saved(caches / lang):
+            key = cache.language_key(book, lang, options)
+            pages = cache.restore(caches / lang, key, staging / lang)
+            if pages is not None:
+                reused[lang] = pages
+                continue
+        keys[lang] = key
+        job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links)
+        config = str(mkdocs_config(book, lang, build_dir, staging / lang))
+        results[lang] = job.result
+        worker = workers.idle()
+        if not workers:
+            job.run()
+            outcomes[lang] = run_mkdocs(config, strict)
+            _warnings(lang, outcomes[lang], job.result.sources)  # raises at once when it failed
+        elif worker is None:
+            job.run()
+            queued.append(Job(lang, config, strict, None, env))
+        else:
+            job.run(workers.submit(worker, Job(lang, config, strict, job.plan, env)))
+    progress("Writing open data")
+    meanwhile()
+    if caches is not None:  # a first build works its keys out while MkDocs builds
+        keys = {lang: key or cache.language_key(book, lang, options) for lang, key in keys.items()}
+    while workers.busy():
+        worker, done, outcome = workers.next_outcome()
+        _warnings(done.lang, outcome, results[done.lang].sources)  # raises when it failed: the build stops
+        outcomes[done.lang] = outcome
+        if queued:
+            workers.submit(worker, queued.pop(0))
+    for lang in langs:
+        if lang in reused:
+            report.pages += reused[lang]
             report.reused.append(lang)
-            progress(f"  {lang}: {pages} pages ({REUSED})")
+            progress(f"  {lang}: {reused[lang]} pages ({REUSED})")
             continue
+        pages = len(results[lang].pages)
+        report.pages += pages
+        if caches is not None:
+            cache.store(caches / lang, str(keys[lang]), staging / lang, pages)
         progress(f"  {lang}: {pages} pages")
-        for warning in warnings:
+        for warning in _warnings(lang, outcomes[lang], results[lang].sources):
             progress(f"  {lang}: warning: {warning}")
 
 

@@ -147,16 +147,22 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
     """Check the content, then build every language, the worksheets and the open data into site/."""
     import os
 
-    from .build import build as run_build
+    from .mkdocs_worker import Workers, worker_count
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     _require_handbook(obj.root)
+    # MkDocs imports itself in processes of its own while this one imports the rest and loads the content
+    workers = Workers.start(worker_count(obj.root, list(langs), jobs))
     try:
+        from .build import build as run_build
+
         report = run_build(obj.root, list(langs) or None, worksheets=not no_worksheets, strict=not no_strict,
-                           progress=lambda line: click.echo(line, err=True), jobs=jobs)
+                           progress=lambda line: click.echo(line, err=True), jobs=jobs, workers=workers)
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise
+    finally:
+        workers.stop()
     click.echo(f"Built {report.pages} pages in {len(report.languages)} "
                f"language{'s' if len(report.languages) != 1 else ''} ({', '.join(report.languages)})"
                f"{f', {report.worksheets} worksheets' if report.worksheets else ''} "

@@ -5,8 +5,8 @@
 - The HTML of every page body is cleaned against an allow-list: contributed Markdown sits in our pages as
   Markdown (raw HTML escaped), and this makes sure no tag, attribute or link scheme outside the list
   (script, style, javascript: links, event handlers) can reach a reader, whatever the Markdown did.
-- While `handbook build` renders a large handbook in a second process, MkDocs reads each page as soon as it
-  is written (`on_files`); a plain `mkdocs build` of the generated Markdown is not affected.
+- In `handbook build`, MkDocs runs in a process of its own and reads each page as soon as the build has
+  written it (`on_files`, `mkdocs_worker.py`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
   renders the handbook again first, and the generated Markdown is not itself watched (no rebuild loops).
 """
@@ -51,11 +51,11 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_files(files: Any, config: Any) -> Any:
-    """While `handbook build` still writes the pages (a large handbook: `render.RenderJob`), MkDocs gets the
-    files of its plan, in order, as files that wait until they are written when they are read or copied."""
-    render = sys.modules.get("generator.render")  # never imported by a plain `mkdocs build`
-    job: Any = getattr(render, "ACTIVE", None)
-    if job is None or not job.streamed:
+    """While `handbook build` still writes the pages (`mkdocs_worker.Stream`), MkDocs gets the files of its
+    plan, in order, as files that wait until they are written when they are read or copied."""
+    worker = sys.modules.get("generator.mkdocs_worker")  # never imported by a plain `mkdocs build`
+    job: Any = getattr(worker, "ACTIVE", None)
+    if job is None:
         return files
     from mkdocs.structure.files import File, Files
 
@@ -116,7 +116,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
         count = len(book.errors)
         raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix them and save again "
                           "(the preview is unchanged)")
-    render_language(book, lang, Path(config.docs_dir), print_links=False, parallel=False)  # no fork: threads
+    render_language(book, lang, Path(config.docs_dir), print_links=False)
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]
     config.site_name = settings["site_name"]

@@ -24,11 +24,9 @@ def can_fork() -> bool:
 
 
 class Beside(Generic[T]):
-    """Start `function(*args)` now; `wait()` returns its result, or raises its error, as if called here.
+    """Start `function(*args)` now; `wait()` returns its result, or raises its error, as if called here."""
 
-    A `nice` child runs at a lower priority: it fills a core the main work leaves idle."""
-
-    def __init__(self, function: Callable[..., T], *args: Any, parallel: bool = True, nice: int = 0) -> None:
+    def __init__(self, function: Callable[..., T], *args: Any, parallel: bool = True) -> None:
         self.name = getattr(function, "__name__", "work")
         self.call: Callable[[], T] | None = None
         self.process: Any = None
@@ -37,7 +35,7 @@ class Beside(Generic[T]):
             return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(send, function, args, nice), daemon=True)
+        self.process = context.Process(target=_child, args=(send, function, args), daemon=True)
         self.process.start()
         send.close()
 
@@ -62,10 +60,8 @@ class Beside(Generic[T]):
             self.process.join()
 
 
-def _child(send: Any, function: Callable[..., Any], args: tuple[Any, ...], nice: int) -> None:
+def _child(send: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     try:
-        if nice:
-            os.nice(nice)  # work that may wait yields its core to work that may not
         result: tuple[bool, Any] = (True, function(*args))
     except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent, which raises it
         result = (False, exc if isinstance(exc, HandbookError) else RuntimeError(traceback.format_exc()))

@@ -9,10 +9,11 @@ Contributed plain text is escaped by the autoescaping templates (and `mdtext` wh
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ from markupsafe import Markup, escape
 
 from .errors import HandbookError
 from .models import Case, Recipe, Toolkit
-from .parallel import Beside, can_fork
 from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
 from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
@@ -480,37 +480,26 @@ def _assets(root: Path) -> Iterable[tuple[str, bytes]]:
                 yield f"assets/{item.name}", item.read_bytes()
 
 
-def write_changed(folder: Path, files: dict[str, bytes]) -> None:
-    """Write `files` under `folder`, leaving alone those already there with the same bytes: a live preview
-    then sees only real edits, and a rebuild writes little."""
-    for relpath, data in files.items():
-        path = folder / relpath
-        try:
-            if path.read_bytes() == data:
-                continue
-        except OSError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+def _files_under(folder: Path) -> set[str]:
+    """Every file under `folder`, as a path relative to it ('/'-separated)."""
+    found: set[str] = set()
+    for parent, _, files in os.walk(folder):
+        base = Path(parent).relative_to(folder).as_posix()
+        found.update(name if base == "." else f"{base}/{name}" for name in files)
+    return found
 
 
-def remove_others(folder: Path, keep: set[str]) -> None:
-    """Delete every file under `folder` that is not in `keep` (pages of content that is gone), then empty folders."""
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_dir() and not path.is_symlink():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif path.relative_to(folder).as_posix() not in keep:
-            path.unlink()
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove the folders under `folder` that hold nothing (deepest first, so a folder of empty folders goes too)."""
+    for parent, _, _ in os.walk(folder, topdown=False):
+        if parent != str(folder):
+            with contextlib.suppress(OSError):  # not empty
+                os.rmdir(parent)
 
 
-PARALLEL_FROM = 200  # case studies: below this, a second process costs more than it saves
-ACTIVE: RenderJob | None = None  # the job whose pages the MkDocs build in this process reads (mkdocs_hooks.py)
-
-
-def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True,
-                    parallel: bool = True) -> RenderResult:
+def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True) -> RenderResult:
     """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone."""
-    return RenderJob(book, lang, docs, print_links, parallel).finish()
+    return RenderJob(book, lang, docs, print_links).run()
 
 
 def mkdocs_order(path: str) -> tuple[tuple[str, ...], bool, str]:
@@ -521,73 +510,39 @@ def mkdocs_order(path: str) -> tuple[tuple[str, ...], bool, str]:
 
 
 class RenderJob:
-    """Rendering one language into `docs`, file by file in the order of `plan`.
+    """Rendering one language into `docs`, file by file in the order MkDocs reads them (`plan`).
 
-    A large handbook is rendered in a forked process (parallel.py) while this one goes on: `build` starts
-    MkDocs at once, and MkDocs waits for a page only if it gets to it before it is written (`streamed`
-    and `wait_for`, used by mkdocs_hooks.on_files). `finish()` waits for the whole folder."""
+    `handbook build` gives the plan to an MkDocs process first, then runs the job and announces every few
+    files how far it got: MkDocs reads each page as soon as it is written (mkdocs_worker.py)."""
 
-    def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True,
-                 parallel: bool = True) -> None:
-        renderer = Renderer(book, lang, print_links)
+    def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True) -> None:
+        self.renderer = Renderer(book, lang, print_links)
         self.docs = docs
-        self.plan = renderer.plan()
-        pages = [path for path in self.plan if path not in renderer.assets]
-        self.result = RenderResult(pages=sorted(pages),
-                                   sources={p: s for p in pages if (s := renderer.source_of(p)) is not None})
-        cases = len(book.cases)
-        split = parallel and cases >= PARALLEL_FROM and can_fork()
-        self.streamed = self.plan if split else []
-        self._position = {path: i for i, path in enumerate(self.streamed)}
-        self._ready = -1  # the files of the plan up to this position are written
-        self._child: Beside[None] | None = None
-        docs.mkdir(parents=True, exist_ok=True)
-        if split:
-            self._receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-            self._child = Beside(_render_plan, renderer, self.plan, docs, send)
-            send.close()  # the child holds the other end: when it ends, reading here stops
-        else:
-            _render_plan(renderer, self.plan, docs)
-            remove_others(docs, set(self.plan))  # pages of content that is gone
+        self.plan = self.renderer.plan()
+        pages = [path for path in self.plan if path not in self.renderer.assets]
+        self.result = RenderResult(pages=sorted(pages), sources={
+            page: source for page in pages if (source := self.renderer.source_of(page)) is not None})
 
-    def wait_for(self, path: str) -> None:
-        """Return once `path` is written (at once when it is not being written by another process)."""
-        position = self._position.get(path, -1)
-        while self._ready < position and self._child is not None:
-            try:
-                self._ready = self._receive.recv()
-            except EOFError:  # the child has ended: finish() raises its error, if it had one
-                self.finish()
+    def run(self, announce: Callable[[int], None] | None = None) -> RenderResult:
+        """Write the files of the plan in order, telling `announce` every few files up to which position they
+        are written; then remove what is not in the plan (the pages of content that is gone).
 
-    def finish(self) -> RenderResult:
-        """Wait until every file is written; raises the error of the rendering process, if any."""
-        if self._child is not None:
-            child, self._child = self._child, None
-            try:
-                while True:  # read to the end, so the child never waits on a full pipe
-                    self._ready = self._receive.recv()
-            except EOFError:
-                pass
-            finally:
-                self._receive.close()
-            child.wait()
-            remove_others(self.docs, set(self.plan))  # pages of content that is gone
+        A file already there with the same bytes is left alone: a live preview then sees only real edits."""
+        docs = self.docs
+        there = _files_under(docs) if docs.is_dir() else set()
+        for folder in sorted({path.rpartition("/")[0] for path in self.plan}):
+            (docs / folder).mkdir(parents=True, exist_ok=True)
+        last = len(self.plan) - 1
+        for i, path in enumerate(self.plan):
+            data = self.renderer.page(path)
+            target = docs / path
+            if path not in there or target.read_bytes() != data:
+                target.write_bytes(data)
+            if announce is not None and (i % 8 == 7 or i == last):
+                announce(i)
+        gone = there - set(self.plan)
+        for path in gone:
+            (docs / path).unlink()
+        if gone:
+            _remove_empty_folders(docs)
         return self.result
-
-    def stop(self) -> None:
-        """Stop rendering (the build failed elsewhere)."""
-        if self._child is not None:
-            self._child.stop()
-            self._receive.close()
-            self._child = None
-
-
-def _render_plan(renderer: Renderer, plan: list[str], docs: Path, progress: Any = None) -> None:
-    """Render and write the files of `plan` in order; with `progress` (a pipe), say how far it got."""
-    last = len(plan) - 1
-    for i, path in enumerate(plan):
-        write_changed(docs, {path: renderer.page(path)})
-        if progress is not None and (i % 8 == 7 or i == last):
-            progress.send(i)
-    if progress is not None:
-        progress.close()

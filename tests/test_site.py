@@ -111,17 +111,16 @@ def test_the_build_reports_each_language_and_a_closing_line(book: Path, tmp_path
     assert re.search(r"^Built \d+ pages in 1 language \(en\) into .* in [\d.]+ s$", result.output, re.M)
 
 
-def test_rendering_in_two_processes_writes_the_same_pages(book: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rendering_again_removes_the_page_of_deleted_content_and_writes_the_same_pages(book: Path,
+                                                                                     tmp_path: Path) -> None:
     from generator import render
     from generator.validate import load_handbook
 
     handbook_ = load_handbook(book)
     one, two = tmp_path / "one", tmp_path / "two"
-    render.render_language(handbook_, "en", one, parallel=False)
+    render.render_language(handbook_, "en", one)
     (two / "cases").mkdir(parents=True)
     (two / "cases" / "a-case-that-was-deleted.md").write_text("# Gone\n", encoding="utf-8")
-    monkeypatch.setattr(render, "PARALLEL_FROM", 2)  # split even this small handbook
     result = render.render_language(handbook_, "en", two)
     assert tree_digest(one) == tree_digest(two), "the page of a deleted case is removed, the rest is the same"
     assert "cases/mondragon.md" in result.pages and result.sources["cases/mondragon.md"].endswith("mondragon.yaml")

@@ -1,66 +1,100 @@
-"""A large handbook is rendered in a second process while MkDocs already reads the pages (issue: performance).
+"""MkDocs builds in processes of its own and reads each page as soon as it is written (issue: performance).
 
-The bundled handbook is small, so these tests lower the threshold (`render.PARALLEL_FROM`) to stream it, and
-compare with a build that renders everything first: the same site, byte for byte, and the same errors.
+`handbook build` forks its MkDocs workers before it loads the content (`generator/mkdocs_worker.py`); with
+`--jobs 1` there is none and MkDocs runs in the build's own process once every page is written. Both must
+make the same site, byte for byte, and report the same errors; a worker that dies must not leave a
+half-built site or a stray process behind.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sitebuild import copy_source, handbook, tree_digest
 
-from generator import render
+from generator import mkdocs_worker
+
+pytestmark = pytest.mark.skipif(not mkdocs_worker.can_fork(), reason="workers need fork and two cores")
 
 
 @pytest.fixture()
-def stream(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+def jobs(monkeypatch: pytest.MonkeyPatch) -> list[mkdocs_worker.Job]:
+    """Every job given to a worker in this test (recorded in this process, which gives them)."""
+    given: list[mkdocs_worker.Job] = []
+    submit = mkdocs_worker.Workers.submit
+
+    def record(self: mkdocs_worker.Workers, pid: int, job: mkdocs_worker.Job) -> Any:
+        given.append(job)
+        return submit(self, pid, job)
+
+    monkeypatch.setattr(mkdocs_worker.Workers, "submit", record)
+    return given
 
 
-def test_a_streamed_build_makes_the_same_site_as_a_build_that_renders_first(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("pages are rendered in a second process only with two cores or more")
+@pytest.fixture()
+def pids(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The process ids of every worker started in this test."""
+    started: list[int] = []
+    start = mkdocs_worker.Workers.start.__func__  # type: ignore[attr-defined]
+
+    def record(cls: type[mkdocs_worker.Workers], count: int) -> mkdocs_worker.Workers:
+        workers = start(cls, count)
+        started.extend(workers._connections)
+        return workers
+
+    monkeypatch.setattr(mkdocs_worker.Workers, "start", classmethod(record))
+    return started
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_workers_make_the_same_site_as_a_build_in_one_process(tmp_path: Path, jobs: list[mkdocs_worker.Job],
+                                                              pids: list[int]) -> None:
     first, second = copy_source(tmp_path / "first"), copy_source(tmp_path / "second")
-    monkeypatch.setattr(render, "PARALLEL_FROM", 10**9)
-    result = handbook(first, "build", "--no-worksheets")
+    result = handbook(first, "build", "--no-worksheets", "--jobs", "1")
     assert result.exit_code == 0, result.output
-    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
-    streamed: list[object] = []
-    job = render.RenderJob.__init__
-
-    def watch(self: render.RenderJob, *args: object, **kwargs: object) -> None:
-        job(self, *args, **kwargs)
-        streamed.append(bool(self.streamed))
-
-    monkeypatch.setattr(render.RenderJob, "__init__", watch)
-    result = handbook(second, "build", "--no-worksheets", "--jobs", "1")
+    assert jobs == [] and pids == [], "--jobs 1 builds in this process"
+    # two workers for three languages: two are streamed, the third waits, whole, for the first worker free
+    result = handbook(second, "build", "--no-worksheets", "--jobs", "2")
     assert result.exit_code == 0, result.output
-    assert streamed and all(streamed), "the second build streamed its pages"
+    assert len(pids) == 2
+    assert [(job.lang, job.plan is not None) for job in jobs] == [("en", True), ("es", True), ("pt", False)]
+    assert "cases/mondragon.md" in jobs[0].plan  # type: ignore[operator]
+    assert all(gone(pid) for pid in pids), "every worker ended with the build"
+    for lang in ("en", "es", "pt"):
+        assert re.search(rf"^  {lang}: \d+ pages$", result.output, re.M), result.output
     one, two = tree_digest(first / "site"), tree_digest(second / "site")
     assert sorted(one) == sorted(two)
     assert [path for path in one if one[path] != two[path]] == []
 
 
-def test_a_page_of_content_that_is_gone_is_not_built_from_the_old_markdown(tmp_path: Path, stream: None) -> None:
+def test_a_page_of_content_that_is_gone_is_not_built_from_the_old_markdown(
+        tmp_path: Path, jobs: list[mkdocs_worker.Job]) -> None:
     root = copy_source(tmp_path / "book")
     stale = root / "build" / "en" / "docs" / "cases" / "a-case-that-was-deleted.md"
     stale.parent.mkdir(parents=True)
     stale.write_text("# A case that was deleted\n\nGone.\n", encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert not (root / "site" / "en" / "cases" / "a-case-that-was-deleted" / "index.html").exists()
+    assert jobs and jobs[0].plan is not None, "the pages were streamed to a worker"
     assert not (root / "site" / "en" / "cases" / "a-case-that-was-deleted.html").exists()
     assert not stale.exists(), "the stale page is removed from the generated Markdown too"
     assert (root / "site" / "en" / "cases" / "mondragon.html").is_file()
 
 
 def test_a_template_error_while_streaming_names_the_template_and_leaves_the_site_alone(
-        tmp_path: Path, stream: None) -> None:
+        tmp_path: Path, jobs: list[mkdocs_worker.Job], pids: list[int]) -> None:
     root = copy_source(tmp_path / "book")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en")
     assert result.exit_code == 0, result.output
@@ -74,4 +108,25 @@ def test_a_template_error_while_streaming_names_the_template_and_leaves_the_site
     line = text[: text.index("{{ case.summary }}")].count("\n") + 1
     assert re.search(rf"^Error: templates/pages/case\.md\.j2:{line}: error: template: .*no_such_field", result.output,
                      re.M), result.output
+    assert len(jobs) == 2 and all(job.plan is not None for job in jobs), "MkDocs was reading while it failed"
+    assert all(gone(pid) for pid in pids), "the worker waiting for the next page was ended"
     assert tree_digest(root / "site") == before, "the last good site is still there"
+    assert not list(root.glob(".site-*")), "no half-built site is left"
+
+
+def test_a_worker_that_dies_fails_the_build_with_one_line_and_leaves_the_site_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pids: list[int]) -> None:
+    root = copy_source(tmp_path / "book")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    before = tree_digest(root / "site")
+    shutil.rmtree(root / "build" / "cache")  # no site to reuse
+    monkeypatch.setattr(mkdocs_worker, "run_mkdocs", lambda *args: os._exit(3))  # as if killed mid-build
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert re.search(r"^Error: the en site failed to build: the MkDocs process stopped \(exit code 3\)$",
+                     result.output, re.M), result.output
+    assert all(gone(pid) for pid in pids)
+    assert tree_digest(root / "site") == before
+    assert not list(root.glob(".site-*"))
