@@ -226,15 +226,18 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
                      meanwhile: Callable[[], None]) -> None:
     """Render each language and build it with MkDocs, or reuse its last build when none of its inputs changed.
 
-    With workers, each language's plan goes to an idle worker before its pages are rendered, so MkDocs reads
-    them as they are written; a language with no idle worker is rendered whole and waits for one. While the
-    workers build, this process does `meanwhile` (the open data) and the cache keys for the next build."""
+    With workers, each language's plan goes to an idle worker before its pages are rendered (a page of each
+    language in turn), so MkDocs reads them as they are written; a language with no idle worker is rendered
+    whole and waits for one. While the workers build, this process does `meanwhile` (the open data) and the
+    cache keys for the next build."""
     progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
     options = {"strict": strict, "print_links": print_links}
     env = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
     keys: dict[str, str | None] = {}  # the languages to build, with their key when it was needed already
     results: dict[str, RenderResult] = {}
     outcomes: dict[str, Outcome] = {}
+    streamed: list[tuple[rendering.RenderJob, Callable[[int], None]]] = []  # with their worker
+    later: list[tuple[rendering.RenderJob, Job]] = []  # for the first worker that is done
     queued: list[Job] = []
     reused: dict[str, int] = {}  # language -> its pages
     for lang in langs:
@@ -255,10 +258,13 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
             outcomes[lang] = run_mkdocs(config, strict)
             _warnings(lang, outcomes[lang], job.result.sources)  # raises at once when it failed
         elif worker is None:
-            job.run()
-            queued.append(Job(lang, config, strict, None, env))
+            later.append((job, Job(lang, config, strict, None, env)))
         else:
-            job.run(workers.submit(worker, Job(lang, config, strict, job.plan, env)))
+            streamed.append((job, workers.submit(worker, Job(lang, config, strict, job.plan, env))))
+    rendering.render_together(streamed)  # a page of each language in turn: every worker starts at once
+    for job, whole in later:
+        job.run()
+        queued.append(whole)
     progress("Writing open data")
     meanwhile()
     if caches is not None:  # a first build works its keys out while MkDocs builds

@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -518,6 +518,7 @@ class RenderJob:
     def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True) -> None:
         self.renderer = Renderer(book, lang, print_links)
         self.docs = docs
+        docs.mkdir(parents=True, exist_ok=True)  # MkDocs, given the plan before the pages, needs the folder
         self.plan = self.renderer.plan()
         pages = [path for path in self.plan if path not in self.renderer.assets]
         self.result = RenderResult(pages=sorted(pages), sources={
@@ -528,8 +529,14 @@ class RenderJob:
         are written; then remove what is not in the plan (the pages of content that is gone).
 
         A file already there with the same bytes is left alone: a live preview then sees only real edits."""
+        for _ in self.steps(announce):
+            pass
+        return self.result
+
+    def steps(self, announce: Callable[[int], None] | None = None) -> Iterator[None]:
+        """`run`, one file at a time (`render_together` takes turns between languages)."""
         docs = self.docs
-        there = _files_under(docs) if docs.is_dir() else set()
+        there = _files_under(docs)
         for folder in sorted({path.rpartition("/")[0] for path in self.plan}):
             (docs / folder).mkdir(parents=True, exist_ok=True)
         last = len(self.plan) - 1
@@ -540,9 +547,19 @@ class RenderJob:
                 target.write_bytes(data)
             if announce is not None and (i % 8 == 7 or i == last):
                 announce(i)
+            yield
         gone = there - set(self.plan)
         for path in gone:
             (docs / path).unlink()
         if gone:
             _remove_empty_folders(docs)
-        return self.result
+
+
+def render_together(jobs: list[tuple[RenderJob, Callable[[int], None]]]) -> None:
+    """Run several languages' jobs a file of each in turn, so that each language's MkDocs can start at once."""
+    turns = [job.steps(announce) for job, announce in jobs]
+    while turns:
+        turns = [turn for turn in turns if next(turn, _DONE) is not _DONE]
+
+
+_DONE = object()
