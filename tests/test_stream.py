@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sitebuild import copy_source, handbook, tree_digest
 
-from generator import mkdocs_worker
+from generator import mkdocs_worker, render
 
 pytestmark = pytest.mark.skipif(not mkdocs_worker.can_fork(), reason="workers need fork and two cores")
 
@@ -60,11 +61,21 @@ def gone(pid: int) -> bool:
 
 
 def test_workers_make_the_same_site_as_a_build_in_one_process(tmp_path: Path, jobs: list[mkdocs_worker.Job],
-                                                              pids: list[int]) -> None:
+                                                              pids: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = copy_source(tmp_path / "first"), copy_source(tmp_path / "second")
     result = handbook(first, "build", "--no-worksheets", "--jobs", "1")
     assert result.exit_code == 0, result.output
     assert jobs == [] and pids == [], "--jobs 1 builds in this process"
+    page = render.Renderer.page
+    slow: list[str] = []
+
+    def first_page_late(self: render.Renderer, path: str) -> bytes:
+        if not slow:  # the workers have their plans, and find no page written yet
+            slow.append(path)
+            time.sleep(0.5)
+        return page(self, path)
+
+    monkeypatch.setattr(render.Renderer, "page", first_page_late)
     # two workers for three languages: two are streamed, the third waits, whole, for the first worker free
     result = handbook(second, "build", "--no-worksheets", "--jobs", "2")
     assert result.exit_code == 0, result.output
