@@ -294,8 +294,9 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | 
     from .worksheets import build_worksheets
 
     progress("Rendering worksheets")
+    everything = set(langs) == set(book.settings.published)  # every sheet is made: the cache drops the others
     written = build_worksheets(book, langs, ["a4", "letter"], staging,
-                               cache_dir=caches / "worksheets" if caches else None)
+                               cache_dir=caches / "worksheets" if caches else None, prune=everything)
     return len(written)
 
 

@@ -364,9 +364,12 @@ def _render_one(job: Job, folder: Path) -> bytes:
 
 
 def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: Path,
-                     cache_dir: Path | None = None) -> list[Path]:
+                     cache_dir: Path | None = None, prune: bool = False) -> list[Path]:
     """Write every recipe's worksheets and every toolkit's pack, for `langs` x `papers`, under
-    `out/<lang>/worksheets/`; with `cache_dir`, PDFs whose inputs are unchanged are copied, not rendered."""
+    `out/<lang>/worksheets/`; with `cache_dir`, PDFs whose inputs are unchanged are copied, not rendered.
+
+    With `prune` (a build of every language and paper), cached PDFs this run did not use are deleted:
+    the cache holds the current worksheets, not every version there ever was."""
     unknown = [p for p in papers if p not in PAPERS]
     if unknown:
         raise HandbookError(f"unknown paper size {unknown[0]!r}; use one of {', '.join(PAPERS)}")
@@ -387,4 +390,9 @@ def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: P
         for job in todo:
             if job.key == done.key:
                 write_atomic(job.target, pdf)
+    if prune and cache_dir is not None and cache_dir.is_dir():
+        used = {f"{job.key}.pdf" for job in jobs}
+        for old in cache_dir.glob("*.pdf"):
+            if old.name not in used:
+                old.unlink()
     return [job.target for job in jobs]

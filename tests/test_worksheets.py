@@ -238,6 +238,22 @@ def test_nothing_is_rendered_again_when_nothing_changed(tmp_path: Path, monkeypa
     assert "Helpers" in pdf_text(PdfReader(out / "en" / "worksheets" / "club-pack-a4.pdf"))
 
 
+def test_a_run_of_every_sheet_drops_the_cached_sheets_no_longer_made(tmp_path: Path) -> None:
+    root = copy_handbook(FIXTURE, tmp_path / "hb")
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    worksheets.build_worksheets(loaded(root), ["en"], ["a4"], out, cache, prune=True)
+    first = {p.name for p in cache.glob("*.pdf")}
+    assert len(first) == 2  # the recipe's sheet and the toolkit's pack
+    toolkit = root / "toolkits" / "club.yaml"
+    toolkit.write_text(toolkit.read_text().replace("Volunteers", "Helpers"))
+    worksheets.build_worksheets(loaded(root), ["en"], ["letter"], out, cache)  # a partial run prunes nothing
+    assert first < {p.name for p in cache.glob("*.pdf")}
+    worksheets.build_worksheets(loaded(root), ["en"], ["a4"], out, cache, prune=True)
+    now = {p.name for p in cache.glob("*.pdf")}
+    assert len(now) == 2 and len(now & first) == 1, "the old pack is gone; the unchanged sheet is kept"
+    assert "Helpers" in pdf_text(PdfReader(out / "en" / "worksheets" / "club-pack-a4.pdf"))
+
+
 def test_a_failed_render_leaves_the_previous_pdf_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_handbook(FIXTURE, tmp_path / "hb")
     target = tmp_path / "out" / "en" / "worksheets" / "first-meeting-a4.pdf"
