@@ -72,10 +72,11 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
 @pass_ctx
 def check(obj: Context, fmt: str, strict: bool) -> None:
     """Load and validate every content file and cross-reference; print every problem."""
+    from .load import ParseCache
     from .validate import load_handbook
 
     _require_handbook(obj.root)
-    book = load_handbook(obj.root)
+    book = load_handbook(obj.root, ParseCache(parallel=True))  # a large handbook is parsed in two processes
     print_problems(book.problems, fmt, book.files)
     if strict and book.problems and not book.errors:
         click.echo("--strict counts warnings as errors", err=True)

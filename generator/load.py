@@ -100,6 +100,7 @@ class ParseCache:
         self.entries: dict[bytes, Any] = {}
         self.parsed: dict[bytes, Document] = {}  # parsed by `prefetch` in this process, positions and all
         self.read: dict[str, tuple[str, bytes]] = {}  # (text, key) that `prefetch` read, by the file as shown
+        self._theirs: tuple[Any, list[bytes]] | None = None  # the second process of `prefetch`, and its files
         self.version = hashlib.blake2b(Path(__file__).read_bytes() + yaml.__version__.encode(),
                                        digest_size=16).digest()
         if path is None:
@@ -116,9 +117,10 @@ class ParseCache:
         return hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
 
     def prefetch(self, files: list[tuple[Path, str]]) -> None:
-        """Parse the files (path, as shown) that are not in the cache, half of them in a forked process when
-        there are many: a first build of a large handbook loads in about half the time. A file that does
-        not load is left alone here; its error is reported when it is loaded."""
+        """Read the files (path, as shown) and parse those that are not in the cache, more than half of them in
+        a forked process when there are many: this process checks its own half while the other parses the rest
+        (`load` waits for it only when it gets there). A file that does not load is left alone here; its error
+        is reported when it is loaded. Call `done` after the load."""
         from .parallel import Beside, can_fork
 
         todo: dict[bytes, tuple[str, str]] = {}
@@ -134,23 +136,36 @@ class ParseCache:
         if not (self.parallel and len(todo) >= PREFETCH_FROM and can_fork()):
             return  # parsed one by one as they are loaded
         keys = list(todo)
-        theirs = keys[len(keys) // 2:]
-        child = Beside(_parse_texts, [todo[key] for key in theirs])
+        mine, theirs = keys[: len(keys) * 9 // 20], keys[len(keys) * 9 // 20:]  # the files loaded first are mine
+        self._theirs = (Beside(_parse_texts, [todo[key] for key in theirs]), theirs)
         try:
-            for key in keys[: len(keys) // 2]:
+            for key in mine:
                 with contextlib.suppress(LoadError):  # reported when the file is loaded
                     self.parsed[key] = parse_yaml(*todo[key])
-            for key, (ok, data) in zip(theirs, marshal.loads(child.wait()), strict=True):
-                if ok:
-                    self.entries[key] = data
         except BaseException:
-            child.stop()
+            self._theirs[0].stop()
             raise
+
+    def done(self) -> None:
+        """Take what the second process parsed, if anything is still to come (after the load, or when a file
+        it parsed is loaded). If it failed, its files are parsed here when they are loaded."""
+        if self._theirs is None:
+            return
+        (child, keys), self._theirs = self._theirs, None
+        try:
+            parsed = marshal.loads(child.wait())
+        except Exception:  # noqa: BLE001 - its files are parsed in this process instead
+            return
+        for key, (ok, data) in zip(keys, parsed, strict=True):
+            if ok:
+                self.entries[key] = data
 
     def load(self, path: Path, shown: str) -> Document:
         """Load one file: read by `prefetch` already (with the same checks) or now; parsed only if it changed."""
         text, key = self.read.pop(shown, None) or (read_text(path, shown), None)
         key = key or self._key(text, shown)
+        if key not in self.parsed and key not in self.entries:
+            self.done()  # it may be one the second process parsed
         if key in self.parsed:
             doc = self.parsed.pop(key)
         elif key in self.entries:

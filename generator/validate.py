@@ -131,6 +131,8 @@ def load_handbook(root: Path, cache: ParseCache | None = None) -> Handbook:
         with _no_cyclic_gc():
             return _load_handbook(root)
     finally:
+        if cache is not None:
+            cache.done()  # the second process of its prefetch, if any, has ended
         _cache = None
         _real_folders.clear()
 

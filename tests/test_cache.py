@@ -96,7 +96,7 @@ def test_a_parse_cache_that_does_not_read_is_ignored(tmp_path: Path) -> None:
     assert saved.stat().st_size > 10_000, "it is written again, whole"
 
 
-def test_a_first_build_parsing_in_two_processes_reports_what_check_reports(
+def test_parsing_in_two_processes_reports_what_parsing_in_one_reports(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
@@ -123,8 +123,13 @@ def test_a_first_build_parsing_in_two_processes_reports_what_check_reports(
     assert any(line.startswith("handbook/cases/kibbutz.yaml:1:") for line in problems), built.output
     assert any(line.startswith("handbook/recipes/consensus-with-fallback.yaml:") and "colour" in line
                for line in problems), built.output
-    checked = handbook(root, "check")
-    assert problems == [line for line in checked.output.splitlines() if ": error: " in line]
+    parallel = handbook(root, "check")  # check parses in two processes too
+    assert problems == [line for line in parallel.output.splitlines() if ": error: " in line]
+    monkeypatch.setattr(load, "PREFETCH_FROM", 10**9)
+    started.clear()
+    serial = handbook(root, "check")
+    assert "_parse_texts" not in started, "this check parsed every file in this process"
+    assert problems == [line for line in serial.output.splitlines() if ": error: " in line]
 
 
 def test_caches_committed_to_the_repository_are_not_used(tmp_path: Path) -> None:
