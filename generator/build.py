@@ -19,8 +19,9 @@ import yaml
 from . import cache
 from . import render as rendering
 from .errors import ContentError, HandbookError, UsageError
+from .headstart import HeadStart, head_start
 from .load import ParseCache, display_path
-from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs, worker_count
+from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs
 from .render import RenderResult, language_name
 from .templating import environment, render, ui_gettext
 from .validate import Handbook, load_handbook
@@ -152,30 +153,27 @@ REUSED = "nothing changed since the last build: reused it"
 
 
 def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
-          progress: Progress = lambda _: None, jobs: int | None = None, workers: Workers | None = None) -> BuildReport:
+          progress: Progress = lambda _: None, jobs: int | None = None, start: HeadStart | None = None) -> BuildReport:
     """Check the content and build the whole site into `root/site`, atomically.
 
-    `workers` are MkDocs processes started by the caller before it imported this module (the CLI does, so that
-    MkDocs imports itself while the content loads); without them, the build starts its own. It stops them."""
+    `start` is what the caller started before it imported this module (the CLI does: MkDocs imports itself
+    and the YAML is parsed while the rest is imported); without it, the build starts it. It stops it."""
     started = time.monotonic()
-    if workers is None:
-        workers = Workers.start(worker_count(root, langs, jobs))
+    start = start or head_start(root, langs, jobs)
     try:
-        return _build(root, langs, worksheets, strict, progress, jobs, workers, started)
+        return _build(root, langs, worksheets, strict, progress, start, started)
     finally:
-        workers.stop()
+        start.stop()
 
 
 def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, progress: Progress,
-           jobs: int | None, workers: Workers, started: float) -> BuildReport:
+           start: HeadStart, started: float) -> BuildReport:
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
     progress("Checking the content")
-    caches = cache.folder(root)
+    caches, parsed, workers = start.caches, start.parsed, start.workers
     if caches is None:
         progress(f"warning: {cache.COMMITTED}")
-    # files unchanged since the last build are not parsed again; the others are parsed in two processes
-    parsed = ParseCache(caches / "parsed.marshal" if caches else None, parallel=jobs != 1)
-    book = load_handbook(root, parsed)
+    book = load_handbook(root, parsed)  # files unchanged since the last build are not parsed again
     if book.errors:
         parsed.save()  # the next check, after a fix, parses only the files that changed
         raise ContentError(book.problems)
@@ -194,6 +192,7 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
     except BaseException:
+        workers.stop()  # first: a worker still building another language writes into the staging folder
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report.seconds = time.monotonic() - started

@@ -14,9 +14,10 @@ import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .validate import Handbook
+if TYPE_CHECKING:  # imported before the content loads (headstart.py): pydantic and the models are not
+    from .validate import Handbook
 
 _CODE = Path(__file__).parent
 

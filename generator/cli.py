@@ -72,11 +72,14 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
 @pass_ctx
 def check(obj: Context, fmt: str, strict: bool) -> None:
     """Load and validate every content file and cross-reference; print every problem."""
-    from .load import ParseCache
-    from .validate import load_handbook
+    from .load import ParseCache, content_files
 
     _require_handbook(obj.root)
-    book = load_handbook(obj.root, ParseCache(parallel=True))  # a large handbook is parsed in two processes
+    parsed = ParseCache(parallel=True)  # a large handbook is parsed in two processes, the second one started
+    parsed.start(content_files(obj.root))  # before pydantic and the models are imported
+    from .validate import load_handbook
+
+    book = load_handbook(obj.root, parsed)
     print_problems(book.problems, fmt, book.files)
     if strict and book.problems and not book.errors:
         click.echo("--strict counts warnings as errors", err=True)
@@ -148,22 +151,22 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
     """Check the content, then build every language, the worksheets and the open data into site/."""
     import os
 
-    from .mkdocs_worker import Workers, worker_count
+    from .headstart import head_start
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     _require_handbook(obj.root)
-    # MkDocs imports itself in processes of its own while this one imports the rest and loads the content
-    workers = Workers.start(worker_count(obj.root, list(langs), jobs))
+    # MkDocs imports itself and the YAML is parsed in processes of their own while this one imports the rest
+    start = head_start(obj.root, list(langs), jobs)
     try:
         from .build import build as run_build
 
         report = run_build(obj.root, list(langs) or None, worksheets=not no_worksheets, strict=not no_strict,
-                           progress=lambda line: click.echo(line, err=True), jobs=jobs, workers=workers)
+                           progress=lambda line: click.echo(line, err=True), jobs=jobs, start=start)
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise
     finally:
-        workers.stop()
+        start.stop()
     click.echo(f"Built {report.pages} pages in {len(report.languages)} "
                f"language{'s' if len(report.languages) != 1 else ''} ({', '.join(report.languages)})"
                f"{f', {report.worksheets} worksheets' if report.worksheets else ''} "

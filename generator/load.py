@@ -100,7 +100,8 @@ class ParseCache:
         self.entries: dict[bytes, Any] = {}
         self.parsed: dict[bytes, Document] = {}  # parsed by `prefetch` in this process, positions and all
         self.read: dict[str, tuple[str, bytes]] = {}  # (text, key) that `prefetch` read, by the file as shown
-        self._theirs: tuple[Any, list[bytes]] | None = None  # the second process of `prefetch`, and its files
+        self._started = False  # `start` has read the files
+        self._split: _Split | None = None  # the files being parsed by two processes
         self.version = hashlib.blake2b(Path(__file__).read_bytes() + yaml.__version__.encode(),
                                        digest_size=16).digest()
         if path is None:
@@ -116,13 +117,15 @@ class ParseCache:
     def _key(text: str, shown: str) -> bytes:
         return hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
 
-    def prefetch(self, files: list[tuple[Path, str]]) -> None:
-        """Read the files (path, as shown) and parse those that are not in the cache, more than half of them in
-        a forked process when there are many: this process checks its own half while the other parses the rest
-        (`load` waits for it only when it gets there). A file that does not load is left alone here; its error
-        is reported when it is loaded. Call `done` after the load."""
-        from .parallel import Beside, can_fork
+    def start(self, files: list[tuple[Path, str]]) -> None:
+        """Read the files (path, as shown) and, with `parallel` and many files not in the cache, start a second
+        process parsing them from the first on (`handbook build` does this before it imports anything else).
+        A file that does not load is left alone here; its error is reported when it is loaded."""
+        from .parallel import can_fork
 
+        if self._started:
+            return
+        self._started = True
         todo: dict[bytes, tuple[str, str]] = {}
         for path, shown in files:
             try:
@@ -133,32 +136,28 @@ class ParseCache:
             self.read[shown] = (text, key)
             if key not in self.entries:
                 todo[key] = (text, shown)
-        if not (self.parallel and len(todo) >= PREFETCH_FROM and can_fork()):
-            return  # parsed one by one as they are loaded
-        keys = list(todo)
-        mine, theirs = keys[: len(keys) * 9 // 20], keys[len(keys) * 9 // 20:]  # the files loaded first are mine
-        self._theirs = (Beside(_parse_texts, [todo[key] for key in theirs]), theirs)
-        try:
-            for key in mine:
-                with contextlib.suppress(LoadError):  # reported when the file is loaded
-                    self.parsed[key] = parse_yaml(*todo[key])
-        except BaseException:
-            self._theirs[0].stop()
-            raise
+        if self.parallel and len(todo) >= PREFETCH_FROM and can_fork():
+            self._split = _Split(list(todo.items()))
+
+    def prefetch(self, files: list[tuple[Path, str]]) -> None:
+        """`start`, then parse here from the last file back, until the two processes meet: a large first build
+        or check loads in about half the time. `load` takes the other process's files when it needs them."""
+        self.start(files)
+        if self._split is not None:
+            self.parsed.update(self._split.from_the_back())
+
+    def stop(self) -> None:
+        """End the second process, if it still runs (the load did not happen, or failed)."""
+        if self._split is not None:
+            self._split.child.stop()
+            self._split = None
 
     def done(self) -> None:
         """Take what the second process parsed, if anything is still to come (after the load, or when a file
         it parsed is loaded). If it failed, its files are parsed here when they are loaded."""
-        if self._theirs is None:
-            return
-        (child, keys), self._theirs = self._theirs, None
-        try:
-            parsed = marshal.loads(child.wait())
-        except Exception:  # noqa: BLE001 - its files are parsed in this process instead
-            return
-        for key, (ok, data) in zip(keys, parsed, strict=True):
-            if ok:
-                self.entries[key] = data
+        if self._split is not None:
+            split, self._split = self._split, None
+            self.entries.update(split.from_the_front())
 
     def load(self, path: Path, shown: str) -> Document:
         """Load one file: read by `prefetch` already (with the same checks) or now; parsed only if it changed."""
@@ -265,15 +264,71 @@ def _read_bytes(path: Path, shown: str) -> bytes:
 PREFETCH_FROM = 200  # files to parse: below this, a second process costs more than it saves
 
 
-def _parse_texts(texts: list[tuple[str, str]]) -> bytes:
-    """(in a forked process) Parse some files; for each, (True, data) or (False, None) when it does not load."""
-    out: list[tuple[bool, Any]] = []
-    for text, shown in texts:
+class _Split:
+    """Files parsed by two processes at once: a forked one takes them from the first on, this one from the
+    last back, each claiming the next under a lock, until they meet. Neither waits for the other to start."""
+
+    def __init__(self, todo: list[tuple[bytes, tuple[str, str]]]) -> None:
+        import multiprocessing
+
+        from .parallel import Beside
+
+        context = multiprocessing.get_context("fork")
+        self.todo = todo
+        self.ends = context.RawArray("i", [0, len(todo)])  # the first and one past the last file unclaimed
+        self.lock = context.Lock()
+        self.child: Beside[bytes] = Beside(self._front)
+
+    def _front(self) -> bytes:
+        """(in the forked process) Parse from the first file on: for each, (True, data) or (False, None)."""
+        out: list[tuple[bool, Any]] = []
+        while True:
+            with self.lock:
+                first, end = self.ends
+                if first >= end:
+                    return marshal.dumps(out)
+                self.ends[0] = first + 1
+            try:
+                out.append((True, parse_yaml(*self.todo[first][1]).data))
+            except LoadError:
+                out.append((False, None))
+
+    def from_the_back(self) -> dict[bytes, Document]:
+        """Parse here from the last file back until the two meet; the files that load, by key."""
+        parsed: dict[bytes, Document] = {}
+        while True:
+            with self.lock:
+                first, end = self.ends
+                if end <= first:
+                    return parsed
+                self.ends[1] = end - 1
+            key, (text, shown) = self.todo[end - 1]
+            with contextlib.suppress(LoadError):  # reported when the file is loaded
+                parsed[key] = parse_yaml(text, shown)
+
+    def from_the_front(self) -> dict[bytes, Any]:
+        """What the other process parsed (it ends once the two have met): the data of the files that load."""
         try:
-            out.append((True, parse_yaml(text, shown).data))
-        except LoadError:
-            out.append((False, None))
-    return marshal.dumps(out)
+            results = marshal.loads(self.child.wait())
+        except Exception:  # noqa: BLE001 - its files are parsed in this process instead, when loaded
+            return {}
+        # the first len(results) files are the ones it claimed
+        return {key: data for (key, _), (ok, data) in zip(self.todo, results, strict=False) if ok}
+
+
+SETTINGS_FILE = "handbook.yml"
+VOCABULARY_FILE = "handbook/vocabulary.yaml"
+FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
+
+
+def content_files(root: Path) -> list[tuple[Path, str]]:
+    """The YAML files a load reads (path, as shown), in folders that are real folders: for `ParseCache.start`."""
+    files = [root / SETTINGS_FILE, root / VOCABULARY_FILE]
+    for name in FOLDERS.values():
+        folder = root / name
+        if symlinked_part(folder, root) is None and folder.is_dir():
+            files += sorted(path for path in folder.iterdir() if path.suffix == ".yaml")
+    return [(path, display_path(path, root)) for path in files]
 
 
 def load_yaml(path: Path, root: Path | None = None, cache: ParseCache | None = None) -> Document:

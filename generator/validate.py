@@ -22,11 +22,15 @@ from pydantic import BaseModel, ValidationError
 
 from . import i18n
 from .errors import Problem
-from .load import (
+from .load import (  # noqa: F401 - FOLDERS and the file names are imported from here too
+    FOLDERS,
+    SETTINGS_FILE,
+    VOCABULARY_FILE,
     Document,
     LoadError,
     ParseCache,
     Path_,
+    content_files,
     display_path,
     field_name,
     load_yaml,
@@ -46,10 +50,7 @@ from .models import (
 
 M = TypeVar("M", bound=BaseModel)
 
-FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}
 MODELS: dict[str, type[BaseModel]] = {"case": Case, "recipe": Recipe, "toolkit": Toolkit}
-SETTINGS_FILE = "handbook.yml"
-VOCABULARY_FILE = "handbook/vocabulary.yaml"
 PAGES_FOLDER = "handbook/pages"
 PLACEHOLDERS = ("institution", "place", "group")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
@@ -160,7 +161,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _load_handbook(root: Path) -> Handbook:
     book = Handbook(root=root)
     if _cache is not None:
-        _cache.prefetch(_content_files(root))
+        _cache.prefetch(content_files(root))
     settings_doc = _load(book, root / SETTINGS_FILE)
     settings = _model(book, settings_doc, Settings) if settings_doc is not None else None
     if settings is None:
@@ -199,16 +200,6 @@ def _real_folder(book: Handbook, folder: Path) -> bool:
         book.problems.append(Problem(shown, 1, 1, "", "is a symbolic link, which is not followed; content "
                                      "folders must be real folders inside the repository"))
     return False
-
-
-def _content_files(root: Path) -> list[tuple[Path, str]]:
-    """The YAML files the load reads (path, as shown), in folders that are real folders: for `prefetch`."""
-    files = [root / SETTINGS_FILE, root / VOCABULARY_FILE]
-    for name in FOLDERS.values():
-        folder = root / name
-        if symlinked_part(folder, root) is None and folder.is_dir():
-            files += sorted(path for path in folder.iterdir() if path.suffix == ".yaml")
-    return [(path, display_path(path, root)) for path in files]
 
 
 def _load(book: Handbook, path: Path) -> Document | None:
