@@ -24,6 +24,7 @@ from .load import ParseCache, display_path
 from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs
 from .render import RenderResult, language_name
 from .templating import environment, render, ui_gettext
+from .trace import mark
 from .validate import Handbook, load_handbook
 
 LUNR_LANGS = {"ar", "da", "de", "du", "el", "es", "fi", "fr", "he", "hi", "hu", "hy", "it", "ja", "jp", "kn", "ko",
@@ -173,30 +174,63 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
     caches, parsed, workers = start.caches, start.parsed, start.workers
     if caches is None:
         progress(f"warning: {cache.COMMITTED}")
-    book = load_handbook(root, parsed)  # files unchanged since the last build are not parsed again
-    if book.errors:
-        parsed.save()  # the next check, after a fix, parses only the files that changed
-        raise ContentError(book.problems)
-    langs = _languages(book, langs)
-    refuse_links(root / "templates", root, "the build copies from templates/ into the site; replace each link "
-                 "with the real file")
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
-    report = BuildReport(languages=langs)
     try:
+        early: dict[str, tuple[int, str]] = {}  # language -> (its worker, its config) given during the load
+
+        def settled(partial: Handbook) -> None:
+            _start_early(partial, langs, root / "build", staging, strict, workers, early)
+
+        mark("imports done, loading")
+        book = load_handbook(root, parsed, settled)  # files unchanged since the last build are not parsed again
+        mark("content loaded and checked")
+        if book.errors:
+            parsed.save()  # the next check, after a fix, parses only the files that changed
+            raise ContentError(book.problems)
+        langs = _languages(book, langs)
+        _refuse_template_links(root)
+        report = BuildReport(languages=langs)
         _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, workers,
-                         lambda: _write_extras(book, langs, staging / EXTRAS, parsed))
+                         early, lambda: _write_extras(book, langs, staging / EXTRAS, parsed))
         _merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, caches, progress)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
+        mark("site swapped in")
     except BaseException:
         workers.stop()  # first: a worker still building another language writes into the staging folder
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report.seconds = time.monotonic() - started
     return report
+
+
+def _start_early(partial: Handbook, langs: list[str] | None, build_dir: Path, staging: Path, strict: bool,
+                 workers: Workers, early: dict[str, tuple[int, str]]) -> None:
+    """Once the settings and pages are loaded (the rest still loading), give each language its MkDocs job:
+    MkDocs loads its config, which depends on nothing else, while the content loads, then waits for its plan.
+    Anything unusual (an unknown language, a link in templates/) is left to the build to report, after the load."""
+    try:
+        chosen = _languages(partial, langs)
+        _refuse_template_links(partial.root)
+    except HandbookError:
+        return
+    env = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
+    for lang in chosen:
+        worker = workers.idle()
+        if worker is None:
+            return
+        (build_dir / lang / "docs").mkdir(parents=True, exist_ok=True)  # MkDocs checks that it exists
+        config = mkdocs_config(partial, lang, build_dir, staging / lang)
+        workers.submit(worker, Job(lang, str(config), strict, True, env))
+        early[lang] = (worker, config.read_text(encoding="utf-8"))
+
+
+def _refuse_template_links(root: Path) -> None:
+    refuse_links(root / "templates", root, "the build copies from templates/ into the site; replace each link "
+                 "with the real file")
 
 
 def refuse_links(folder: Path, root: Path, why: str) -> None:
@@ -222,13 +256,13 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
 
 def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: Path | None, staging: Path,
                      strict: bool, print_links: bool, progress: Progress, report: BuildReport, workers: Workers,
-                     meanwhile: Callable[[], None]) -> None:
+                     early: dict[str, tuple[int, str]], meanwhile: Callable[[], None]) -> None:
     """Render each language and build it with MkDocs, or reuse its last build when none of its inputs changed.
 
-    With workers, each language's plan goes to an idle worker before its pages are rendered (a page of each
-    language in turn), so MkDocs reads them as they are written; a language with no idle worker is rendered
-    whole and waits for one. While the workers build, this process does `meanwhile` (the open data) and the
-    cache keys for the next build."""
+    With workers, each language's plan goes to its worker (given its job during the load: `early`, or now)
+    before its pages are rendered (a page of each language in turn), so MkDocs reads them as they are
+    written; a language with no idle worker is rendered whole and waits for one. While the workers build,
+    this process does `meanwhile` (the open data) and the cache keys for the next build."""
     progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
     options = {"strict": strict, "print_links": print_links}
     env = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
@@ -241,26 +275,40 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
     reused: dict[str, int] = {}  # language -> its pages
     for lang in langs:
         key = None
+        given = early.pop(lang, None)
         if caches is not None and cache.saved(caches / lang):
             key = cache.language_key(book, lang, options)
+            if given is not None and cache.matches(caches / lang, key):
+                workers.cancel(given[0])  # first: its MkDocs empties the folder the saved site goes to
+                given = None
             pages = cache.restore(caches / lang, key, staging / lang)
             if pages is not None:
                 reused[lang] = pages
                 continue
         keys[lang] = key
         job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links)
-        config = str(mkdocs_config(book, lang, build_dir, staging / lang))
+        config = mkdocs_config(book, lang, build_dir, staging / lang)
         results[lang] = job.result
-        worker = workers.idle()
+        if given is not None and config.read_text(encoding="utf-8") != given[1]:
+            workers.cancel(given[0])  # its config changed during the load (it depends on the settings alone)
+            given = None
         if not workers:
             job.run()
-            outcomes[lang] = run_mkdocs(config, strict)
+            outcomes[lang] = run_mkdocs(str(config), strict)
             _warnings(lang, outcomes[lang], job.result.sources)  # raises at once when it failed
-        elif worker is None:
-            later.append((job, Job(lang, config, strict, None, env)))
-        else:
-            streamed.append((job, workers.submit(worker, Job(lang, config, strict, job.plan, env))))
+            continue
+        worker = given[0] if given is not None else workers.idle()
+        if worker is None:
+            later.append((job, Job(lang, str(config), strict, False, env)))
+            continue
+        announce = workers.announcer(worker) if given is not None else \
+            workers.submit(worker, Job(lang, str(config), strict, True, env))
+        announce(job.plan)
+        streamed.append((job, announce))
+    for worker, _ in early.values():  # none is left: the same languages are chosen before and after the load
+        workers.cancel(worker)
     rendering.render_together(streamed)  # a page of each language in turn: every worker starts at once
+    mark("pages rendered")
     for job, whole in later:
         job.run()
         queued.append(whole)
@@ -268,6 +316,7 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
     meanwhile()
     if caches is not None:  # a first build works its keys out while MkDocs builds
         keys = {lang: key or cache.language_key(book, lang, options) for lang, key in keys.items()}
+    mark("open data and keys written; waiting for MkDocs")
     while workers.busy():
         worker, done, outcome = workers.next_outcome()
         _warnings(done.lang, outcome, results[done.lang].sources)  # raises when it failed: the build stops

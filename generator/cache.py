@@ -87,13 +87,23 @@ def saved(cache: Path) -> bool:
     return (cache / "key.json").is_file()
 
 
-def restore(cache: Path, key: str, target: Path) -> int | None:
-    """Put a cached language site at `target` (hard links, so it is quick); its page count, or None."""
+def _saved_key(cache: Path) -> dict[str, Any]:
     try:
         saved = json.loads((cache / "key.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    if saved.get("key") != key or not (cache / "site").is_dir():
+        return {}
+    return saved if isinstance(saved, dict) and (cache / "site").is_dir() else {}
+
+
+def matches(cache: Path, key: str) -> bool:
+    """Whether `cache` holds the site of the inputs hashed to `key`."""
+    return _saved_key(cache).get("key") == key
+
+
+def restore(cache: Path, key: str, target: Path) -> int | None:
+    """Put a cached language site at `target` (hard links, so it is quick); its page count, or None."""
+    saved = _saved_key(cache)
+    if saved.get("key") != key:
         return None
     if target.exists():
         shutil.rmtree(target)

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import cache
 from .load import ParseCache, content_files
 from .mkdocs_worker import Workers, worker_count
+from .trace import mark
 
 
 @dataclass
@@ -33,4 +34,5 @@ def head_start(root: Path, langs: list[str] | None, jobs: int | None) -> HeadSta
     caches = cache.folder(root)
     parsed = ParseCache(caches / "parsed.marshal" if caches else None, parallel=jobs != 1)
     parsed.start(content_files(root))
+    mark("head start: workers forked, files read, parsing begun")
     return HeadStart(workers, caches, parsed)

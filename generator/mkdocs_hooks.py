@@ -20,6 +20,8 @@ from typing import Any
 
 import nh3
 
+from generator.trace import mark
+
 log = logging.getLogger("mkdocs.handbook")
 
 TAGS = {
@@ -39,6 +41,7 @@ _cleaner = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, generic_attribute_prefi
 
 
 def on_pre_build(config: Any) -> None:
+    mark("mkdocs: config loaded")
     live = config.extra.get("handbook_serve")
     if live:
         _render(live, config)
@@ -76,6 +79,20 @@ def on_files(files: Any, config: Any) -> Any:
     planned = set(job.streamed)  # the whole docs folder: what is on disk but not planned is left out
     docs = [Streamed(uri, config.docs_dir, config.site_dir, config.use_directory_urls) for uri in job.streamed]
     return Files(docs + [f for f in files if f.src_dir != config.docs_dir and f.src_uri not in planned])
+
+
+_read: list[bool] = []
+
+
+def on_page_read_source(page: Any, config: Any) -> None:
+    if not _read:
+        _read.append(True)
+        mark("mkdocs: first page read")
+
+
+def on_post_build(config: Any) -> None:
+    mark("mkdocs: site written")
+    _read.clear()
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

@@ -9,8 +9,10 @@ and the content and its rendering never share a process, or its memory, with MkD
 With `--jobs 1`, with one core or where fork is not available, there is no worker: `run_mkdocs` runs in
 the build's own process once every page is written.
 
-Messages on a worker's connection: the build sends a job (`Job`), then, for a streamed job, the position
-in its plan up to which the files are written; the worker answers each job with an `Outcome`.
+Messages on a worker's connection: the build sends a job (`Job`); for a streamed job, it then sends the
+plan (the files of docs/ in MkDocs' order; None cancels the job: nothing changed), then, every few files,
+the position in the plan up to which they are written. The worker answers each job with an `Outcome`.
+A job can be given before the content is loaded: MkDocs loads its config and waits for the plan.
 """
 
 from __future__ import annotations
@@ -38,14 +40,18 @@ class Job(NamedTuple):
     lang: str
     config_file: str
     strict: bool
-    plan: list[str] | None  # the files of docs/ in MkDocs' order, announced as written; None: all written
+    stream: bool  # the plan and the positions follow; else every page is written already
     env: dict[str, str]  # set before MkDocs runs (SOURCE_DATE_EPOCH is known only after the fork)
+
+
+class Cancelled(Exception):
+    """The build sent no plan: the language is reused from its cache."""
 
 
 class Outcome(NamedTuple):
     """What MkDocs said: `failure` is "" (built), "mkdocs" (its error), "template" (a theme override's
-    error, with `template` and `line`), "died" (the worker stopped) or "crash" (a bug: `error` is the
-    traceback)."""
+    error, with `template` and `line`), "died" (the worker stopped), "crash" (a bug: `error` is the
+    traceback) or "cancelled"."""
 
     failure: str
     error: str = ""
@@ -57,11 +63,21 @@ class Outcome(NamedTuple):
 class Stream:
     """A language's docs folder as another process writes it, file by file in the order of `streamed`."""
 
-    def __init__(self, plan: list[str], connection: Connection) -> None:
-        self.streamed = plan
-        self._position = {path: i for i, path in enumerate(plan)}
-        self._ready = -1  # the files of the plan up to this position are written
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._plan: list[str] | None = None
+        self._position: dict[str, int] = {}
+        self._ready = -1  # the files of the plan up to this position are written
+
+    @property
+    def streamed(self) -> list[str]:
+        """The plan (waited for when MkDocs first asks: it may come after the config). Cancelled: no plan."""
+        if self._plan is None:
+            plan = self._connection.recv()
+            if plan is None:
+                raise Cancelled
+            self._plan, self._position = plan, {path: i for i, path in enumerate(plan)}
+        return self._plan
 
     def wait_for(self, path: str) -> None:
         """Return once `path` is written. EOFError: the build stopped, and this worker with it."""
@@ -167,20 +183,36 @@ class Workers:
         """A worker with no job, if any."""
         return next((pid for pid in self._connections if pid not in self._jobs), None)
 
-    def submit(self, pid: int, job: Job) -> Callable[[int], None]:
-        """Give `job` to a worker; returns how to announce that the files up to a position are written."""
+    def submit(self, pid: int, job: Job) -> Callable[[Any], None]:
+        """Give `job` to a worker; returns `announcer(pid)`."""
         self._jobs[pid] = job
+        self.announcer(pid)(job)
+        return self.announcer(pid)
+
+    def announcer(self, pid: int) -> Callable[[Any], None]:
+        """How to send a worker the plan of its job, then how far the files are written."""
         connection = self._connections[pid]
 
         def send(message: Any) -> None:
             with contextlib.suppress(OSError):  # the worker stopped: `next_outcome` says how
                 connection.send(message)
 
-        send(job)
         return send
 
     def busy(self) -> bool:
         return bool(self._jobs)
+
+    def cancel(self, pid: int) -> None:
+        """Take back a streamed job whose plan was not sent yet; returns once the worker is idle again."""
+        self._jobs.pop(pid)
+        self.announcer(pid)(None)
+        try:
+            outcome: Outcome = self._connections[pid].recv()
+        except EOFError:  # it stopped: it will not be given another job
+            outcome = Outcome("died")
+        if outcome.failure != "cancelled":  # it failed before it asked for the plan, and has ended
+            os.waitpid(pid, 0)
+            self._connections.pop(pid).close()
 
     def next_outcome(self) -> tuple[int, Job, Outcome]:
         """Wait for a worker to finish its job: (worker, job, outcome)."""
@@ -222,17 +254,19 @@ def _serve(connection: Connection) -> None:
         except EOFError:
             return
         os.environ.update(job.env)
-        ACTIVE = Stream(job.plan, connection) if job.plan is not None else None
+        ACTIVE = Stream(connection) if job.stream else None
         try:
             outcome = run_mkdocs(job.config_file, job.strict)
             if ACTIVE is not None and not outcome.failure:
                 ACTIVE.drain()
         except EOFError:
             return
+        except Cancelled:
+            outcome = Outcome("cancelled")
         except Exception:  # noqa: BLE001 - a bug: its traceback goes to the build, which raises it
             outcome = Outcome("crash", traceback.format_exc())
         finally:
             ACTIVE = None
         connection.send(outcome)
-        if outcome.failure:
+        if outcome.failure and outcome.failure != "cancelled":
             return  # the build stops; this language's announcements may still be on their way

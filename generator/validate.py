@@ -13,7 +13,7 @@ import functools
 import gc
 import re
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -121,16 +121,19 @@ class Handbook:
         return overlay.model, "stale" if overlay.stale else "translated"
 
 
-def load_handbook(root: Path, cache: ParseCache | None = None) -> Handbook:
+def load_handbook(root: Path, cache: ParseCache | None = None,
+                  settled: Callable[[Handbook], None] | None = None) -> Handbook:
     """Load and validate the whole handbook under `root`; problems are collected, never raised.
 
-    With a `cache`, files that did not change since it was saved are not parsed again."""
+    With a `cache`, files that did not change since it was saved are not parsed again. `settled` is called
+    with the handbook as soon as its settings and pages are loaded (when the settings are valid): what
+    depends on them alone can start while the rest loads."""
     global _cache
     _cache = cache
     _real_folders.clear()
     try:
         with _no_cyclic_gc():
-            return _load_handbook(root)
+            return _load_handbook(root, settled)
     finally:
         if cache is not None:
             cache.done()  # the second process of its prefetch, if any, has ended
@@ -158,7 +161,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load_handbook(root: Path) -> Handbook:
+def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Handbook:
     book = Handbook(root=root)
     if _cache is not None:
         _cache.prefetch(content_files(root))
@@ -167,6 +170,9 @@ def _load_handbook(root: Path) -> Handbook:
     if settings is None:
         book.broken.add(SETTINGS_FILE)
     book.settings = settings or book.settings
+    _load_pages(book)
+    if settled is not None and settings is not None:
+        settled(book)
     vocab_doc = _load(book, root / VOCABULARY_FILE)
     vocabulary = _model(book, vocab_doc, Vocabulary) if vocab_doc is not None else None
     if vocabulary is None:
@@ -175,7 +181,6 @@ def _load_handbook(root: Path) -> Handbook:
     sources: dict[tuple[str, str], Document] = {}
     for kind in MODELS:
         _load_kind(book, kind, sources)
-    _load_pages(book)
     _check_references(book)
     _check_settings(book, settings_doc)
     _check_vocabulary(book, vocab_doc)

@@ -38,6 +38,26 @@ def jobs(monkeypatch: pytest.MonkeyPatch) -> list[mkdocs_worker.Job]:
 
 
 @pytest.fixture()
+def plans(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
+    """Every plan sent to a worker in this test (None: a job taken back)."""
+    sent: list[list[str] | None] = []
+    announcer = mkdocs_worker.Workers.announcer
+
+    def record(self: mkdocs_worker.Workers, pid: int) -> Any:
+        send = announcer(self, pid)
+
+        def recording(message: Any) -> None:
+            if message is None or isinstance(message, list):
+                sent.append(message)
+            send(message)
+
+        return recording
+
+    monkeypatch.setattr(mkdocs_worker.Workers, "announcer", record)
+    return sent
+
+
+@pytest.fixture()
 def pids(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The process ids of every worker started in this test."""
     started: list[int] = []
@@ -61,7 +81,8 @@ def gone(pid: int) -> bool:
 
 
 def test_workers_make_the_same_site_as_a_build_in_one_process(tmp_path: Path, jobs: list[mkdocs_worker.Job],
-                                                              pids: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+                                                              plans: list[list[str] | None], pids: list[int],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = copy_source(tmp_path / "first"), copy_source(tmp_path / "second")
     result = handbook(first, "build", "--no-worksheets", "--jobs", "1")
     assert result.exit_code == 0, result.output
@@ -80,8 +101,8 @@ def test_workers_make_the_same_site_as_a_build_in_one_process(tmp_path: Path, jo
     result = handbook(second, "build", "--no-worksheets", "--jobs", "2")
     assert result.exit_code == 0, result.output
     assert len(pids) == 2
-    assert [(job.lang, job.plan is not None) for job in jobs] == [("en", True), ("es", True), ("pt", False)]
-    assert "cases/mondragon.md" in jobs[0].plan  # type: ignore[operator]
+    assert [(job.lang, job.stream) for job in jobs] == [("en", True), ("es", True), ("pt", False)]
+    assert len(plans) == 2 and all(plan and "cases/mondragon.md" in plan for plan in plans)
     assert all(gone(pid) for pid in pids), "every worker ended with the build"
     for lang in ("en", "es", "pt"):
         assert re.search(rf"^  {lang}: \d+ pages$", result.output, re.M), result.output
@@ -98,7 +119,7 @@ def test_a_page_of_content_that_is_gone_is_not_built_from_the_old_markdown(
     stale.write_text("# A case that was deleted\n\nGone.\n", encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert jobs and jobs[0].plan is not None, "the pages were streamed to a worker"
+    assert jobs and jobs[0].stream, "the pages were streamed to a worker"
     assert not (root / "site" / "en" / "cases" / "a-case-that-was-deleted.html").exists()
     assert not stale.exists(), "the stale page is removed from the generated Markdown too"
     assert (root / "site" / "en" / "cases" / "mondragon.html").is_file()
@@ -119,7 +140,7 @@ def test_a_template_error_while_streaming_names_the_template_and_leaves_the_site
     line = text[: text.index("{{ case.summary }}")].count("\n") + 1
     assert re.search(rf"^Error: templates/pages/case\.md\.j2:{line}: error: template: .*no_such_field", result.output,
                      re.M), result.output
-    assert len(jobs) == 2 and all(job.plan is not None for job in jobs), "MkDocs was reading while it failed"
+    assert len(jobs) == 2 and all(job.stream for job in jobs), "MkDocs was reading while it failed"
     assert all(gone(pid) for pid in pids), "the worker waiting for the next page was ended"
     assert tree_digest(root / "site") == before, "the last good site is still there"
     assert not list(root.glob(".site-*")), "no half-built site is left"
@@ -141,3 +162,18 @@ def test_a_worker_that_dies_fails_the_build_with_one_line_and_leaves_the_site_al
     assert all(gone(pid) for pid in pids)
     assert tree_digest(root / "site") == before
     assert not list(root.glob(".site-*"))
+
+
+def test_a_worker_given_its_job_during_the_load_is_taken_back_when_nothing_changed(
+        tmp_path: Path, jobs: list[mkdocs_worker.Job], plans: list[list[str] | None], pids: list[int]) -> None:
+    root = copy_source(tmp_path / "book")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    before = tree_digest(root / "site")
+    result = handbook(root, "build", "--no-worksheets", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "en: " in result.output and "nothing changed since the last build: reused it" in result.output
+    assert [job.lang for job in jobs] == ["en", "en"], "MkDocs got its config before the content was loaded"
+    assert plans[-1] is None, "the second job was taken back: no plan"
+    assert all(gone(pid) for pid in pids)
+    assert tree_digest(root / "site") == before, "the saved site, whole: the worker did not empty it"
