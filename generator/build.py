@@ -95,8 +95,8 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     extra: dict[str, Any] = {"alternate": [{"name": language_name(code), "lang": code,
                                             "link": f"../{code}/index.html"} for code in book.settings.published],
                              "generator": False}
-    if serve:
-        extra["handbook_serve"] = {"root": str(root), "lang": lang}
+    if serve:  # one language, at the root of the preview server: no language menu leading nowhere
+        extra = {"generator": False, "handbook_serve": {"root": str(root), "lang": lang}}
     content = mkdocs_settings(book, lang)
     config: dict[str, Any] = {
         "INHERIT": str(root / "mkdocs.yml"),
@@ -360,14 +360,19 @@ def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
 def _write_data(book: Handbook, langs: list[str], staging: Path) -> None:
     """The JSON Schema files and, per language, the open data (cases.json, cases.csv, recipes.json)."""
     from .export import write_site_data
+
+    write_schemas(staging / "schema")
+    for lang in langs:
+        write_site_data(book, lang, staging / lang / "data")
+
+
+def write_schemas(folder: Path) -> None:
+    """Every content file's JSON Schema (`case.schema.json`, ...) into `folder`."""
     from .schema import all_models, schema_text
 
-    folder = staging / "schema"
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(all_models()):
         (folder / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
-    for lang in langs:
-        write_site_data(book, lang, staging / lang / "data")
 
 
 EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here

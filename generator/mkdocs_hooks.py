@@ -8,7 +8,8 @@
 - In `handbook build`, MkDocs runs in a process of its own and reads each page as soon as the build has
   written it (`on_files`, `mkdocs_worker.py`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
-  renders the handbook again first, and the generated Markdown is not itself watched (no rebuild loops).
+  renders the handbook again first (with the open data and schemas the data page links to), and the
+  generated Markdown is not itself watched (no rebuild loops).
 """
 
 from __future__ import annotations
@@ -114,8 +115,9 @@ def _render(live: dict[str, Any], config: Any) -> None:
     """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
     from pathlib import Path
 
-    from generator.build import mkdocs_settings
+    from generator.build import mkdocs_settings, write_schemas
     from generator.cache import folder
+    from generator.export import write_site_data
     from generator.load import ParseCache
     from generator.render import render_language
     from generator.validate import load_handbook
@@ -133,7 +135,12 @@ def _render(live: dict[str, Any], config: Any) -> None:
         count = len(book.errors)
         raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix them and save again "
                           "(the preview is unchanged)")
-    render_language(book, lang, Path(config.docs_dir), print_links=False)
+    docs = Path(config.docs_dir)
+    render_language(book, lang, docs, print_links=False)
+    # the open data and schemas the data page links to: the preview serves the language at the root of
+    # the server, where `data/` and `../schema/` both resolve inside it
+    write_site_data(book, lang, docs / "data")
+    write_schemas(docs / "schema")
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]
     config.site_name = settings["site_name"]

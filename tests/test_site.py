@@ -5,6 +5,7 @@ builds, and a live preview. The real handbook is built once per session (tests/s
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -228,6 +229,13 @@ def test_serve_previews_one_language_and_rebuilds_when_a_yaml_file_changes(tmp_p
     try:
         _wait_for(lambda: "Mondragon" in _get(url))
         assert (root / "build" / "serve" / "en" / "docs" / "cases" / "mondragon.md").is_file()
+        # the data page's links lead somewhere in the preview too; no language menu leads to a missing site
+        data = _get(f"http://127.0.0.1:{port}/data.html")
+        assert 'href="data/cases.json"' in data and 'href="../schema/case.schema.json"' in data
+        cases = json.loads(_get(f"http://127.0.0.1:{port}/data/cases.json"))
+        assert "mondragon" in [case["id"] for case in cases["cases"]]
+        assert json.loads(_get(f"http://127.0.0.1:{port}/schema/case.schema.json"))["title"]
+        assert 'hreflang="es"' not in _get(url)
         case = root / "handbook" / "cases" / "mondragon.yaml"
         text = case.read_text(encoding="utf-8")
         title = re.search(r"^title: (.+)$", text, re.M)
