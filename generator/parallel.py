@@ -26,11 +26,11 @@ def can_fork() -> bool:
 class Beside(Generic[T]):
     """Start `function(*args)` now; `wait()` returns its result, or raises its error, as if called here."""
 
-    def __init__(self, function: Callable[..., T], *args: Any, parallel: bool = True) -> None:
+    def __init__(self, function: Callable[..., T], *args: Any) -> None:
         self.name = getattr(function, "__name__", "work")
         self.call: Callable[[], T] | None = None
         self.process: Any = None
-        if not (parallel and can_fork()):
+        if not can_fork():
             self.call = lambda: function(*args)
             return
         context = multiprocessing.get_context("fork")
