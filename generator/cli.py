@@ -205,6 +205,8 @@ def i18n_status(obj: Context, fmt: str) -> None:
                        f"the source is now {item['digest']})")
         for item in states["missing"]:
             digest = f" (digest {item['digest']})" if item["digest"] else ""
+            if item.get("written"):
+                digest = " (the file is there, but no text is translated yet)"
             click.echo(f"  missing  {item['translation']}{digest}")
 
 

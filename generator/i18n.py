@@ -132,8 +132,9 @@ def status(book: Any) -> dict[str, dict[str, list[dict[str, str]]]]:
                 overlay = book.overlays.get((kind, slug, lang))
                 item = {"kind": kind, "slug": slug, "source": source, "digest": current,
                         "translation": f"{FOLDERS[kind]}/{slug}.{lang}.yaml"}
-                if overlay is None:
-                    states["missing"].append(item)
+                if overlay is None:  # no file, or one with no text translated yet (`check` warns of it)
+                    written = (book.root / item["translation"]).is_file()
+                    states["missing"].append({**item, "written": "yes"} if written else item)
                 elif overlay.stale:
                     states["stale"].append({**item, "translated_from": str(overlay.doc.data.get("translated_from"))})
                 else:

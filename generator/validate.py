@@ -329,6 +329,11 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
     if model is None:
         return
     current = i18n.digest(kind, source.data)
+    if i18n.digest(kind, merged) == current:  # a skeleton from `handbook new translation`, not translated yet
+        book.problems.append(Problem(shown, 1, 1, "", f"no text is translated yet (it is all as in {slug}.yaml); "
+                                     f"until some is, the {lang} site shows the source text with a note that it "
+                                     "is not translated", "warning"))
+        return
     stale = doc.data.get("translated_from") != current
     book.overlays[(kind, slug, lang)] = Overlay(kind, slug, lang, doc, model, stale)
 

@@ -16,6 +16,7 @@ from generator import i18n
 from generator.cli import cli
 from generator.load import load_yaml
 from generator.schema import all_models, schema_text
+from generator.validate import load_handbook
 
 Handbook = Callable[..., Result]
 REPO = Path(__file__).resolve().parent.parent
@@ -132,8 +133,25 @@ def test_new_translation_writes_overlays_that_check_accepts(
     assert "goal: |\n  A map of the people" in overlay  # text of several lines stays a readable block
     assert [step["title"] for step in data["steps"]] == [step["title"] for step in source["steps"]]
     check = handbook(tiny_handbook, "check")
-    assert check.exit_code == 0, check.output
-    assert check.output == "0 errors in 9 files\n"
+    assert check.exit_code == 0, check.output  # valid; but until its text is translated, it is not used
+    untranslated = ("1:1: warning: no text is translated yet (it is all as in {0}.yaml); until some is, the es "
+                    "site shows the source text with a note that it is not translated")
+    assert check.output.splitlines() == [
+        "handbook/recipes/who-is-missing.es.yaml:" + untranslated.format("who-is-missing"),
+        "toolkits/school.es.yaml:" + untranslated.format("school"),
+        "0 errors and 2 warnings in 2 files",
+    ]
+    status = handbook(tiny_handbook, "i18n", "status")
+    assert "  missing  toolkits/school.es.yaml (the file is there, but no text is translated yet)" in status.output
+    path = tiny_handbook / "handbook/recipes/who-is-missing.es.yaml"
+    path.write_text(overlay.replace("goal: |\n  A map of the people", "goal: |\n  Un mapa de las personas"),
+                    encoding="utf-8")
+    check = handbook(tiny_handbook, "check")
+    assert check.output.splitlines() == ["toolkits/school.es.yaml:" + untranslated.format("school"),
+                                         "0 errors and 1 warning in 1 file"], "one text translated: it is used"
+    book = load_handbook(tiny_handbook)
+    assert book.localized("recipe", "who-is-missing", "es")[1] == "translated"
+    assert book.localized("toolkit", "school", "es")[1] == "missing"
 
 
 def test_new_translation_never_overwrites_a_translation(tiny_handbook: Path, handbook: Handbook) -> None:
