@@ -139,8 +139,10 @@ def worker_count(root: Path, langs: list[str] | None, jobs: int | None) -> int:
 def _listed_languages(settings: Path) -> int:
     import yaml
 
-    try:
-        data = yaml.safe_load(settings.read_text(encoding="utf-8"))
+    from .load import read_text
+
+    try:  # read as the load reads it: no symbolic link, at most 1 MiB
+        data = yaml.safe_load(read_text(settings, settings.name))
         listed = data.get("publish") or data.get("languages")
         return len(listed) if isinstance(listed, list) else 1
     except Exception:  # noqa: BLE001 - a broken handbook.yml is reported by the load, not here

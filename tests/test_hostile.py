@@ -604,3 +604,24 @@ def test_a_symlinked_template_file_is_refused_and_nothing_from_outside_reaches_t
     assert linked in result.output and "symbolic link" in result.output
     assert tree_digest(built) == before
     assert not any(SECRET.encode() in p.read_bytes() for p in (built / "site").rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("command", [["build", "--no-worksheets"], ["check"]])
+def test_a_settings_file_linked_to_an_endless_device_is_refused_not_read(tmp_path: Path, command: list[str]) -> None:
+    """Before anything loads, the build reads handbook.yml to count its workers: as the load does, it must
+    not follow a link (to /dev/zero here, which would never end)."""
+    import subprocess
+    import sys
+
+    from sitebuild import copy_source
+
+    root = copy_source(tmp_path / "book")
+    (root / "handbook.yml").unlink()
+    (root / "handbook.yml").symlink_to("/dev/zero")
+    result = subprocess.run([str(Path(sys.executable).with_name("handbook")), "--root", str(root), *command],
+                            capture_output=True, text=True, timeout=120, check=False,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 1
+    assert "handbook.yml:1:1: error: the file is a symbolic link, which is not read" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (root / "site").exists()
