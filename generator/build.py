@@ -217,7 +217,7 @@ def _start_early(partial: Handbook, langs: list[str] | None, build_dir: Path, st
         _refuse_template_links(partial.root)
     except HandbookError:
         return
-    env = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
+    env = _worker_env()
     for lang in chosen:
         worker = workers.idle()
         if worker is None:
@@ -226,6 +226,11 @@ def _start_early(partial: Handbook, langs: list[str] | None, build_dir: Path, st
         config = mkdocs_config(partial, lang, build_dir, staging / lang)
         workers.submit(worker, Job(lang, str(config), strict, True, env))
         early[lang] = (worker, config.read_text(encoding="utf-8"))
+
+
+def _worker_env() -> dict[str, str]:
+    """What a worker sets before MkDocs runs: it was forked before the build knew SOURCE_DATE_EPOCH."""
+    return {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
 
 
 def _refuse_template_links(root: Path) -> None:
@@ -265,7 +270,7 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
     this process does `meanwhile` (the open data) and the cache keys for the next build."""
     progress(f"Building {len(langs)} language{'s' if len(langs) != 1 else ''}: {', '.join(langs)}")
     options = {"strict": strict, "print_links": print_links}
-    env = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"], "NO_MKDOCS_2_WARNING": "1"}
+    env = _worker_env()
     keys: dict[str, str | None] = {}  # the languages to build, with their key when it was needed already
     results: dict[str, RenderResult] = {}
     outcomes: dict[str, Outcome] = {}

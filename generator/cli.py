@@ -72,11 +72,11 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
 @pass_ctx
 def check(obj: Context, fmt: str, strict: bool) -> None:
     """Load and validate every content file and cross-reference; print every problem."""
-    from .load import ParseCache, content_files
+    from .load import ParseCache
 
     _require_handbook(obj.root)
     parsed = ParseCache(parallel=True)  # a large handbook is parsed in two processes, the second one started
-    parsed.start(content_files(obj.root))  # before pydantic and the models are imported
+    parsed.start(obj.root)  # before pydantic and the models are imported
     from .validate import load_handbook
 
     book = load_handbook(obj.root, parsed)

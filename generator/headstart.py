@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
-from .load import ParseCache, content_files
+from .load import ParseCache
 from .mkdocs_worker import Workers, worker_count
 from .trace import mark
 
@@ -33,6 +33,6 @@ def head_start(root: Path, langs: list[str] | None, jobs: int | None) -> HeadSta
     workers = Workers.start(worker_count(root, langs, jobs))
     caches = cache.folder(root)
     parsed = ParseCache(caches / "parsed.marshal" if caches else None, parallel=jobs != 1)
-    parsed.start(content_files(root))
+    parsed.start(root)
     mark("head start: workers forked, files read, parsing begun")
     return HeadStart(workers, caches, parsed)

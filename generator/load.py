@@ -117,17 +117,18 @@ class ParseCache:
     def _key(text: str, shown: str) -> bytes:
         return hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
 
-    def start(self, files: list[tuple[Path, str]]) -> None:
-        """Read the files (path, as shown) and, with `parallel` and many files not in the cache, start a second
-        process parsing them from the first on (`handbook build` does this before it imports anything else).
-        A file that does not load is left alone here; its error is reported when it is loaded."""
+    def start(self, root: Path) -> None:
+        """Read the handbook's YAML files (`content_files`) and, with `parallel` and many files not in the cache,
+        start a second process parsing them from the first on (`handbook build` and `check` do this before
+        they import anything else). A file that does not load is left alone here; its error is reported when
+        it is loaded. Once per cache: a later call does nothing."""
         from .parallel import can_fork
 
         if self._started:
             return
         self._started = True
         todo: dict[bytes, tuple[str, str]] = {}
-        for path, shown in files:
+        for path, shown in content_files(root):
             try:
                 text = read_text(path, shown)
             except LoadError:
@@ -139,10 +140,10 @@ class ParseCache:
         if self.parallel and len(todo) >= PREFETCH_FROM and can_fork():
             self._split = _Split(list(todo.items()))
 
-    def prefetch(self, files: list[tuple[Path, str]]) -> None:
+    def prefetch(self, root: Path) -> None:
         """`start`, then parse here from the last file back, until the two processes meet: a large first build
         or check loads in about half the time. `load` takes the other process's files when it needs them."""
-        self.start(files)
+        self.start(root)
         if self._split is not None:
             self.parsed.update(self._split.from_the_back())
 
@@ -322,7 +323,8 @@ FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "t
 
 
 def content_files(root: Path) -> list[tuple[Path, str]]:
-    """The YAML files a load reads (path, as shown), in folders that are real folders: for `ParseCache.start`."""
+    """The YAML files a load reads (path, as shown), in folders that are real folders: what `ParseCache.start`
+    reads ahead."""
     files = [root / SETTINGS_FILE, root / VOCABULARY_FILE]
     for name in FOLDERS.values():
         folder = root / name

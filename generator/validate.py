@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import i18n
 from .errors import Problem
-from .load import (  # noqa: F401 - FOLDERS and the file names are imported from here too
+from .load import (
     FOLDERS,
     SETTINGS_FILE,
     VOCABULARY_FILE,
@@ -30,7 +30,6 @@ from .load import (  # noqa: F401 - FOLDERS and the file names are imported from
     LoadError,
     ParseCache,
     Path_,
-    content_files,
     display_path,
     field_name,
     load_yaml,
@@ -164,7 +163,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Handbook:
     book = Handbook(root=root)
     if _cache is not None:
-        _cache.prefetch(content_files(root))
+        _cache.prefetch(root)
     settings_doc = _load(book, root / SETTINGS_FILE)
     settings = _model(book, settings_doc, Settings) if settings_doc is not None else None
     if settings is None:
