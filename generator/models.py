@@ -105,6 +105,10 @@ class Case(Strict):
     reviewed: datetime.date = Field(description="When the facts were last checked against the sources.",
                                     examples=["2026-11-26"])
     contributors: list[Text] = Field([], description="Who wrote or reviewed it.")
+    lang: Lang | None = Field(
+        None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
+        "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
+        examples=["es"])
 
 
 # ---------------------------------------------------------------- recipes
@@ -184,6 +188,10 @@ class Recipe(Strict):
     pitfalls: list[Pitfall] = Field([], description="What goes wrong, and remedies.")
     evidence: list[Slug] = Field([], description="Slugs of cases where this worked, or failed.")
     worksheets: list[Worksheet] = Field([], description="Printable sheets for meetings.")
+    lang: Lang | None = Field(
+        None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
+        "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
+        examples=["es"])
 
 
 # ---------------------------------------------------------------- toolkits
@@ -203,6 +211,10 @@ class Toolkit(Strict):
     decisions: list[Text] = Field([], description="Examples of what such a group can decide.")
     recipes: list[Slug] = Field(min_length=1, description="The path: recipe slugs in order.")
     cases: list[Slug] = Field([], description="Slugs of related case studies.")
+    lang: Lang | None = Field(
+        None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
+        "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
+        examples=["es"])
 
 
 # ---------------------------------------------------------------- settings and vocabulary
@@ -279,7 +291,7 @@ class Vocabulary(Strict):
 
     def label(self, vocab: str, value: str, lang: str, source_lang: str = "en") -> str:
         labels: dict[str, str] = getattr(self, vocab).get(value, {})
-        return labels.get(lang) or labels.get(source_lang) or value
+        return labels.get(lang) or labels.get(source_lang) or next(iter(labels.values()), value)
 
 
 KINDS: dict[str, type[Strict]] = {
