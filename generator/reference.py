@@ -361,9 +361,10 @@ def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
         "- " + _("**Stable ids.** Each case study and recipe has an `id`: the name of its file, like "
                  "`porto-alegre`. It is the same in every language and does not change when the text does, "
                  "so you can link to it and join the files on it. `url` is the address of its page."),
-        "- " + _("**Languages.** The text is in this language where a translation exists. `translation` "
-                 "says which: `source`, `translated`, `stale` (the translation may be out of date) or "
-                 "`missing` (the text is in the source language)."),
+        "- " + _("**Languages.** `lang` is the language of each record's text: this language where the text "
+                 "is written in it or translated into it, else the language it is written in. `translation` says "
+                 "which: `source` (written in this language), `translated`, `partial` (some text is not translated "
+                 "yet), `stale` (the translation may be out of date) or `missing` (not translated yet)."),
         "- " + _("**Safe spreadsheets.** A CSV cell that starts with `=`, `+`, `-` or `@` begins with an "
                  "apostrophe (`'`), so a spreadsheet shows it as text instead of running it as a formula. "
                  "Numbers, such as a negative longitude, are left as they are."),
