@@ -327,3 +327,7 @@ def serve(obj: Context, lang: str | None, dev_addr: str, open_browser: bool) -> 
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise
+
+
+if __name__ == "__main__":  # `python -m generator.cli`
+    main()

@@ -221,6 +221,8 @@ class Toolkit(Strict):
 
 
 LocalText = str | dict[Lang, Annotated[str, StringConstraints(min_length=1)]]
+FormWord = Annotated[str, StringConstraints(pattern=r"^[^\W\d_]{1,20}$")]
+Forms = dict[FormWord, Annotated[str, StringConstraints(min_length=1, max_length=200)]]
 
 
 class Settings(Strict):
@@ -248,6 +250,13 @@ class Settings(Strict):
     group: Text | None = Field(None, description="A fork's group; fills `{group}`.",
                                examples=["Hospital del Mar staff and patients"])
     toolkit: Slug | None = Field(None, description="The toolkit featured on the home page.", examples=["school"])
+    group_forms: dict[Lang, Forms] | None = Field(
+        None, description="Per language, how `group` reads after a word such as 'de' or 'en', for the "
+        "placeholders `{group:de}` and `{group:en}`; without a form, the word is put before the name.",
+        examples=[{"es": {"de": "del Hospital del Mar", "en": "en el Hospital del Mar"}}])
+    place_forms: dict[Lang, Forms] | None = Field(
+        None, description="Per language, how `place` reads after a word, for `{place:en}` and the like.",
+        examples=[{"es": {"de": "de La Rioja"}}])
 
     @field_validator("languages")
     @classmethod

@@ -52,7 +52,7 @@ M = TypeVar("M", bound=BaseModel)
 MODELS: dict[str, type[BaseModel]] = {"case": Case, "recipe": Recipe, "toolkit": Toolkit}
 PAGES_FOLDER = "handbook/pages"
 PLACEHOLDERS = ("institution", "place", "group")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)(?::[^\W\d_]{1,20})?\}")
 _SLUG = re.compile(SLUG_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
 

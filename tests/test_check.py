@@ -123,7 +123,13 @@ NEW_FILES = {
     "overlay into a language the handbook does not have": (
         ("handbook/cases/porto-alegre.pt.yaml", "translated_from: 0123456789ab\ntitle: Orçamento participativo\n"),
         "handbook/cases/porto-alegre.pt.yaml:1:1: error: this is a translation into 'pt', which is not one of the "
-        "translated languages in handbook.yml (es); add it to `languages` there, or rename or delete this file",
+        "languages in handbook.yml (en, es); add it to `languages` there (`handbook i18n add` does it), or rename "
+        "or delete this file",
+    ),
+    "overlay into the language the file is written in": (
+        ("handbook/cases/porto-alegre.en.yaml", "translated_from: 0123456789ab\ntitle: Participatory budgeting\n"),
+        "handbook/cases/porto-alegre.en.yaml:1:1: error: porto-alegre.yaml is written in 'en' already (its `lang`), "
+        "so it needs no translation into it; delete this file, or merge its text into porto-alegre.yaml",
     ),
     "language code that is not one": (
         ("handbook/cases/porto-alegre.e-s.yaml", "title: x\n"),

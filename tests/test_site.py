@@ -143,11 +143,11 @@ def test_two_builds_of_the_same_content_are_identical_byte_for_byte(book: Path, 
 def test_a_broken_link_fails_the_build_naming_the_page_and_leaves_the_site_as_it_was(copy_of_built: Path) -> None:
     root = copy_of_built
     before = tree_digest(root / "site")
-    about = root / "handbook" / "pages" / "about.md"
+    about = root / "handbook" / "pages" / "about.en.md"
     about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en")
     assert result.exit_code == 1, result.output
-    assert "handbook/pages/about.md" in result.output and "no-such-page.md" in result.output, result.output
+    assert "handbook/pages/about.en.md" in result.output and "no-such-page.md" in result.output, result.output
     assert "the page about.md" in result.output, result.output
     assert "Traceback" not in result.output
     assert tree_digest(root / "site") == before, "a failed build changed site/"
@@ -156,7 +156,7 @@ def test_a_broken_link_fails_the_build_naming_the_page_and_leaves_the_site_as_it
 
 def test_no_strict_builds_despite_a_broken_link_and_warns(copy_of_built: Path) -> None:
     root = copy_of_built
-    about = root / "handbook" / "pages" / "about.md"
+    about = root / "handbook" / "pages" / "about.en.md"
     about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en", "--no-strict")
     assert result.exit_code == 0, result.output
