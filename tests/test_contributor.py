@@ -235,7 +235,8 @@ def test_the_blank_case_in_contributing_is_what_handbook_new_case_writes() -> No
     assert match, "CONTRIBUTING.md has lost its blank case"
     assert match.group(1) == CASE.format(today="YYYY-MM-DD", lang="en"), (
         "the blank case in CONTRIBUTING.md differs from generator/scaffold.py's CASE: paste the output of "
-        "`python -c 'from generator.scaffold import CASE; print(CASE.format(today=\"YYYY-MM-DD\", lang=\"en\"), end=\"\")'`")
+        "`python -c 'from generator.scaffold import CASE; "
+        "print(CASE.format(today=\"YYYY-MM-DD\", lang=\"en\"), end=\"\")'`")
 
 
 def test_every_command_and_make_target_in_contributing_exists() -> None:

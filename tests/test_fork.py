@@ -22,8 +22,8 @@ from sitebuild import REPO, serve_folder
 
 pytestmark = [pytest.mark.slow]
 
-GIT = ["git", "-c", "user.name=Test Organiser", "-c", "user.email=organiser@example.org", "-c", "init.defaultBranch=main",
-       "-c", "protocol.file.allow=always"]
+GIT = ["git", "-c", "user.name=Test Organiser", "-c", "user.email=organiser@example.org",
+       "-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 
@@ -55,8 +55,8 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def init(upstream: Path, target: Path, lang: str, place: str, group: str, toolkit: str) -> str:
-    return run(upstream, sys.executable, "-m", "generator.cli", "init", str(target), "--toolkit", toolkit, "--lang", lang,
-               "--place", place, "--group", group)
+    return run(upstream, sys.executable, "-m", "generator.cli", "init", str(target), "--toolkit", toolkit,
+               "--lang", lang, "--place", place, "--group", group)
 
 
 def venv_without_downloads(fork: Path) -> None:
@@ -86,7 +86,8 @@ def write_native_case(fork: Path, slug: str, title: str, summary: str) -> None:
     text = path.read_text(encoding="utf-8")
     for old, new in {'"TODO: the title, in plain text"': json.dumps(title, ensure_ascii=False),
                      '"TODO: one or two sentences shown on the case\'s card"': json.dumps(summary, ensure_ascii=False),
-                     '"TODO: town or region"': "Barcelona", "country: TODO": "country: ES", "start: TODO": "start: 2019",
+                     '"TODO: town or region"': "Barcelona", "country: TODO": "country: ES",
+                     "start: TODO": "start: 2019",
                      "TODO: what happened, in order. Markdown, no HTML.": summary,
                      "TODO: how decisions are made: who takes part, how, how often.": summary,
                      '"TODO: one thing it achieved"': json.dumps(summary, ensure_ascii=False),
