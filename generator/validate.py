@@ -713,11 +713,13 @@ def _check_settings(book: Handbook, doc: Document | None) -> None:
 
 
 def _check_vocabulary(book: Handbook, doc: Document | None) -> None:
+    from .languages import unsupported
+
     if doc is None:
         return
     for vocab in ("scales", "sectors", "models", "principles"):
         for value, labels in getattr(book.vocabulary, vocab).items():
-            missing = [lang for lang in book.settings.languages if lang not in labels]
+            missing = [lang for lang in book.settings.languages if lang not in labels and not unsupported(lang)]
             if missing:
                 line, col = doc.where((vocab, value))
                 book.problems.append(Problem(doc.path, line, col, f"{vocab}.{value}",

@@ -73,8 +73,8 @@ def venv_without_downloads(fork: Path) -> None:
 def readme_commands(fork: Path) -> list[str]:
     """The commands of the README's quick start that build the site (`make build`), as a newcomer types them."""
     text = (fork / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
-    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    blocks = [block for block in re.findall(r"```sh\n(.*?)```", text, re.S) if "make build" in block]
+    commands = [line.split("#")[0].strip() for line in blocks[0].splitlines()]  # the quick start's block
     return [command for command in commands if command.startswith("make build")]
 
 
