@@ -4,9 +4,8 @@ command, and readers see which text is in which language."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, Handbook
