@@ -153,3 +153,22 @@ def test_placeholders_take_the_forms_a_group_gives_its_name(tiny_handbook: Path)
     en = placeholder_values(tiny_handbook, book.settings, "en")
     assert fill("How {group} decides", en) == "How Hospital del Mar decides"
     assert fill("{group:de}", en) == "de Hospital del Mar"
+
+
+def test_a_stale_translation_names_the_fields_that_changed_since(tiny_handbook: Path, handbook: Handbook) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *args], cwd=tiny_handbook,
+                       check=True, capture_output=True)
+
+    git("init", "--quiet")
+    git("add", "-A")
+    git("commit", "--quiet", "-m", "translated")
+    case = tiny_handbook / "handbook" / "cases" / "porto-alegre.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace("story: |\n", "story: |\n  A new first sentence.\n", 1)
+                    .replace("title: Participatory budgeting in Porto Alegre", "title: Porto Alegre's budget"),
+                    encoding="utf-8")
+    status = handbook(tiny_handbook, "i18n", "status").output
+    assert "  stale    handbook/cases/porto-alegre.es.yaml (translated_from 1361857aced1; the source is now " in status
+    assert "; changed since: story, title)" in status, status
