@@ -22,9 +22,10 @@ from .scaffold import write_new
 from .templating import environment, render
 
 FORK_TEMPLATES = "templates/fork"
-# never copied from a handbook that is not a git repository: what a build, a venv or a test run leaves behind
-LEFT_BEHIND = (".git", ".venv", "site", "build", ".site-*", "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache",
-               ".mypy_cache", ".ruff_cache", ".hypothesis", ".cache")
+# never copied from a handbook that is not a git repository: what a build, a venv or a test run leaves behind,
+# at its top level, and anywhere in it
+LEFT_AT_TOP = (".git", ".venv", "site", "build", ".site-*", ".cache")
+LEFT_ANYWHERE = ("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis")
 OWN_FILES = ("README.md", "handbook.yml", ".ci/run")  # the group's own: a merge of upstream keeps its version
 
 
@@ -106,8 +107,12 @@ def _clone(source: Path, target: Path) -> list[str]:
 
 
 def _copy(source: Path, target: Path) -> list[str]:
-    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_BEHIND),
-                    dirs_exist_ok=True)
+    top, anywhere = shutil.ignore_patterns(*LEFT_AT_TOP), shutil.ignore_patterns(*LEFT_ANYWHERE)
+
+    def left(folder: str, names: list[str]) -> set[str]:
+        return anywhere(folder, names) | (top(folder, names) if Path(folder) == source else set())
+
+    shutil.copytree(source, target, symlinks=True, ignore=left, dirs_exist_ok=True)
     return [f"note: {source} is not a git repository, so its files were copied; to take later improvements with "
             "`git pull`, make your handbook from a clone of the upstream repository instead"]
 

@@ -160,7 +160,7 @@ def test_no_strict_builds_despite_a_broken_link_and_warns(copy_of_built: Path) -
     about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en", "--no-strict")
     assert result.exit_code == 0, result.output
-    assert re.search(r"en: warning: handbook/pages/about\.md: .*no-such-page\.md", result.output), result.output
+    assert re.search(r"en: warning: handbook/pages/about\.en\.md: .*no-such-page\.md", result.output), result.output
 
 
 def test_a_broken_template_fails_and_leaves_the_site_as_it_was(copy_of_built: Path) -> None:
