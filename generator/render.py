@@ -24,7 +24,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .errors import HandbookError
-from .models import Case, Recipe, Toolkit
+from .models import Case, Recipe, Source, Toolkit
 from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
 from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
@@ -274,17 +274,7 @@ class Renderer:
 
     def case_page(self, slug: str) -> None:
         case, state = self.book.localized("case", slug, self.lang)
-        numbers = {s.id: i + 1 for i, s in enumerate(case.sources)}
-
-        def claims(items: list[Any]) -> list[Markup]:
-            out = []
-            for claim in items:
-                cited = sorted({numbers[sid]: sid for sid in claim.sources if sid in numbers}.items())
-                cites = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
-                mark = Markup(f'\u00a0<sup class="hb-cite">{cites}</sup>')  # no break: the mark stays by its word
-                out.append(list_item(self.md(claim.text) + mark))
-            return out
-
+        cite = Citations(case.sources)
         source = self._source_file("case", slug)
         context = {
             "case": case, "state": state, "edit_url": self.edit_url(source),
@@ -299,7 +289,8 @@ class Renderer:
             "models": [self.label("models", m) for m in case.models],
             "md": {"story": self.md(case.story), "decisions": self.md(case.decisions),
                    "participants": self.md(case.participants)},
-            "outcomes": claims(case.outcomes), "challenges": claims(case.challenges),
+            "outcomes": [cite.claim(self.md(c.text), c.sources) for c in case.outcomes],
+            "challenges": [cite.claim(self.md(c.text), c.sources) for c in case.challenges],
             "recipes": [{"slug": r, "title": self.title("recipe", r)} for r in case.recipes],
             "related": [{"slug": c, "title": self.title("case", c)} for c in case.related],
             "cited_by": self._cited_by("case", slug),
@@ -315,6 +306,7 @@ class Renderer:
                   for w in recipe.worksheets}
         difficulty = {"starter": self._("Starter"), "intermediate": self._("Intermediate"),
                       "advanced": self._("Advanced")}[recipe.difficulty]
+        cite = Citations(recipe.sources)
         source = self._source_file("recipe", slug)
         context = {
             "recipe": _Filled(recipe, v), "state": state, "slug": slug, "difficulty": difficulty,
@@ -322,14 +314,23 @@ class Renderer:
             "principles": [self.label("principles", p) for p in recipe.principles],
             "md": {"goal": self.md(recipe.goal, v)},
             "steps": [{"title": fill(s.title, v), "time": s.time, "md": self.md(s.text, v),
-                       "worksheet": sheets.get(s.worksheet or "")} for s in recipe.steps],
-            "pitfalls": [{"pitfall": fill(p.pitfall, v), "md": list_item(self.md(p.remedy, v))}
+                       "worksheet": sheets.get(s.worksheet or ""), "cites": cite.marks(s.sources)}
+                      for s in recipe.steps],
+            "pitfalls": [{"pitfall": fill(p.pitfall, v), "md": cite.claim(self.md(p.remedy, v), p.sources)}
                          for p in recipe.pitfalls],
+            "research": [cite.claim(self._strength(f.strength) + self.md(f.text, v), f.sources)
+                         for f in recipe.research],
             "evidence": [{"slug": c, "title": self.title("case", c)} for c in recipe.evidence],
             "worksheets": list(sheets.values()), "print_links": self.print_links and bool(sheets),
-            "cited_by": self._cited_by("recipe", slug),
+            "cited_by": self._cited_by("recipe", slug), "sources": recipe.sources,
         }
         self.write(f"recipes/{slug}.md", self.template("recipe.md.j2", **context))
+
+    def _strength(self, strength: str) -> Markup:
+        """The lead-in that tells how strong the evidence behind a research finding is."""
+        label = {"supported": self._("Well supported."), "mixed": self._("Mixed evidence."),
+                 "thin": self._("Thin evidence.")}[strength]
+        return Markup(f'<strong class="hb-strength hb-strength--{strength}">{escape(label)}</strong> ')
 
     def toolkit_page(self, slug: str) -> None:
         toolkit, state = self.book.localized("toolkit", slug, self.lang)
@@ -421,6 +422,26 @@ class Renderer:
         local = " · ".join(str(x) for x in (settings.group, settings.place) if x)  # a fork's group and place
         return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.md",
                 "local": local}
+
+
+class Citations:
+    """Numbered citation marks for the sources of one page: each id cited becomes `[n]`, a link to the n-th
+    source of the page's numbered list (the `sources_list` macro), in the order the file lists its sources."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.numbers = {s.id: i + 1 for i, s in enumerate(sources)}
+
+    def marks(self, ids: list[str]) -> Markup:
+        """The marks for `ids`, in number order, after a no-break space (the mark stays by its word)."""
+        cited = sorted({self.numbers[sid]: sid for sid in ids if sid in self.numbers}.items())
+        if not cited:
+            return Markup("")
+        links = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
+        return Markup(f'\u00a0<sup class="hb-cite">{links}</sup>')
+
+    def claim(self, text: Markup, ids: list[str]) -> Markup:
+        """Markdown `text` with its marks, ready to sit in a list item or a definition."""
+        return list_item(text + self.marks(ids))
 
 
 class _Filled:
