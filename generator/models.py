@@ -64,8 +64,11 @@ class Claim(Strict):
 
 
 class Finding(Claim):
-    """What research says on one point of a recipe's advice, and how strong that evidence is."""
+    """Each finding says what studies found on one point, with its sources and how strong the evidence is."""
 
+    text: Markdown = Field(description="What the studies found, in your own words (Markdown).",
+                           examples=["In experiments, women had less voice than men unless the decision rule "
+                                     "protected them."])
     strength: Literal["supported", "mixed", "thin"] = Field(
         description="How strong the evidence is: `supported` (studies agree), `mixed` (they disagree, or it "
         "depends on conditions) or `thin` (few or weak studies, or none of this practice itself).",
@@ -196,8 +199,8 @@ class Recipe(Strict):
     steps: list[Step] = Field(min_length=1, description="What to do, in order.")
     pitfalls: list[Pitfall] = Field([], description="What goes wrong, and remedies.")
     evidence: list[Slug] = Field([], description="Slugs of cases where this worked, or failed.")
-    research: list[Finding] = Field([], description="What the research says: findings that back or qualify the "
-                                    "advice, each with its sources and the strength of the evidence.")
+    research: list[Finding] = Field([], description="What the research says about the advice, where it backs it "
+                                    "and where the evidence is mixed or thin.")
     worksheets: list[Worksheet] = Field([], description="Printable sheets for meetings.")
     sources: list[Source] = Field([], description="Studies and reviews behind the advice, cited by `research`, "
                                   "steps and pitfalls.")
