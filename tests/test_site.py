@@ -98,7 +98,7 @@ def test_a_recipe_page_numbers_its_citations_and_lists_its_sources(book: Path, l
         cited = citation_marks(page)
         assert cited and all(numbers[sid] == n for sid, n in cited), f"{path.stem}: [n] leads to the n-th source"
         assert {sid for sid, _ in cited} == set(numbers), f"{path.stem}: every listed source is cited on the page"
-        findings = re.search(r'<h2 id="[^"]+">[^<]+</h2>\s*<ul>\s*<li><strong class="hb-strength', page)
+        findings = re.search(r'<h2 id="[^"]+">[^<]+</h2>\s*<ul>\s*<li>\s*(?:<p>)?<strong class="hb-strength', page)
         assert findings is not None, f"{path.stem}: the research findings, each led by how strong its evidence is"
     english = (book / "site" / "en" / "recipes" / "open-books.html").read_text(encoding="utf-8")
     assert '<h2 id="what-the-research-says">What the research says</h2>' in english
