@@ -63,6 +63,18 @@ class Claim(Strict):
                                 examples=[["santos-1998"]])
 
 
+class Finding(Claim):
+    """Each finding says what studies found on one point, with its sources and how strong the evidence is."""
+
+    text: Markdown = Field(description="What the studies found, in your own words (Markdown).",
+                           examples=["In experiments, women had less voice than men unless the decision rule "
+                                     "protected them."])
+    strength: Literal["supported", "mixed", "thin"] = Field(
+        description="How strong the evidence is: `supported` (studies agree), `mixed` (they disagree, or it "
+        "depends on conditions) or `thin` (few or weak studies, or none of this practice itself).",
+        examples=["mixed"])
+
+
 class Source(Strict):
     id: Slug = Field(description="Short id, unique in the file, used in claims.", examples=["santos-1998"])
     title: Annotated[str, StringConstraints(min_length=1, max_length=400)] = Field(
@@ -119,11 +131,15 @@ class Step(Strict):
     text: Markdown = Field(description="What to do (Markdown).")
     time: Text | None = Field(None, description="How long it takes.", examples=["20 minutes"])
     worksheet: Slug | None = Field(None, description="Id of a worksheet of this recipe used at this step.")
+    sources: list[Slug] = Field([], description="Ids of the recipe's sources that back this step's advice.",
+                                examples=[["ostrom-1990"]])
 
 
 class Pitfall(Strict):
     pitfall: Text = Field(description="What tends to go wrong (plain text).")
     remedy: Markdown = Field(description="What to do about it (Markdown).")
+    sources: list[Slug] = Field([], description="Ids of the recipe's sources that back the remedy.",
+                                examples=[["spada-vreeland-2013"]])
 
 
 class Prompt(Strict):
@@ -187,7 +203,11 @@ class Recipe(Strict):
     steps: list[Step] = Field(min_length=1, description="What to do, in order.")
     pitfalls: list[Pitfall] = Field([], description="What goes wrong, and remedies.")
     evidence: list[Slug] = Field([], description="Slugs of cases where this worked, or failed.")
+    research: list[Finding] = Field([], description="What the research says about the advice, where it backs it "
+                                    "and where the evidence is mixed or thin.")
     worksheets: list[Worksheet] = Field([], description="Printable sheets for meetings.")
+    sources: list[Source] = Field([], description="Studies and reviews behind the advice, cited by `research`, "
+                                  "steps and pitfalls.")
     lang: Lang | None = Field(
         None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
         "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
@@ -390,6 +410,7 @@ class RecipeOverlay(_Overlay):
     you_need: list[str] | None = None
     steps: list[StepOverlay] | None = None
     pitfalls: list[PitfallOverlay] | None = None
+    research: list[ClaimOverlay] | None = None
     worksheets: list[WorksheetOverlay] | None = None
 
 

@@ -355,7 +355,8 @@ def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
         f"- {_link('data/cases.csv', 'cases.csv')}: "
         + _("one row per case study, for spreadsheets (CSV, UTF-8). Columns: %(columns)s.", columns=columns),
         f"- {_link('data/recipes.json', 'recipes.json')}: "
-        + _("every action recipe in this language, with its steps and worksheets (JSON)."),
+        + _("every action recipe in this language, with its steps, worksheets, research findings and sources "
+            "(JSON)."),
         "- " + _("JSON Schema of each kind of file: %(files)s.", files=", ".join(schemas)), "",
         "## " + _("How to read them"), "",
         "- " + _("**Stable ids.** Each case study and recipe has an `id`: the name of its file, like "
@@ -368,8 +369,9 @@ def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
         "- " + _("**Safe spreadsheets.** A CSV cell that starts with `=`, `+`, `-` or `@` begins with an "
                  "apostrophe (`'`), so a spreadsheet shows it as text instead of running it as a formula. "
                  "Numbers, such as a negative longitude, are left as they are."),
-        "- " + _("**Sources.** Every outcome and challenge lists the ids of the sources that back it; the "
-                 "sources themselves are in the case's `sources`."),
+        "- " + _("**Sources.** Every outcome and challenge of a case study lists the ids of the sources that "
+                 "back it, and so do a recipe's research findings (and any step or pitfall that cites one); the "
+                 "sources themselves are in the case's or recipe's `sources`."),
         "",
         _("The same files come from `handbook export --format json --lang %(lang)s` and "
           "`handbook export --format csv --lang %(lang)s`; see the %(cli)s.", lang=lang,

@@ -24,7 +24,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .errors import HandbookError
-from .models import Case, Recipe, Toolkit
+from .models import Case, Recipe, Source, Toolkit
 from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
 from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
@@ -320,16 +320,11 @@ class Renderer:
     def case_page(self, slug: str) -> None:
         case, told = self.translation("case", slug)
         lang_of = told["lang_of"]
-        numbers = {s.id: i + 1 for i, s in enumerate(case.sources)}
+        cite = Citations(case.sources)
 
         def claims(group: str) -> list[Markup]:
-            out = []
-            for i, claim in enumerate(getattr(case, group)):
-                cited = sorted({numbers[sid]: sid for sid in claim.sources if sid in numbers}.items())
-                cites = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
-                mark = Markup(f'\u00a0<sup class="hb-cite">{cites}</sup>')  # no break: the mark stays by its word
-                out.append(list_item(span_lang(self.md(claim.text), lang_of(group, i, "text")) + mark))
-            return out
+            return [cite.claim(span_lang(self.md(c.text), lang_of(group, i, "text")), c.sources)
+                    for i, c in enumerate(getattr(case, group))]
 
         def block(name: str) -> Markup:
             return in_lang(self.md(getattr(case, name)), lang_of(name))
@@ -364,6 +359,7 @@ class Renderer:
                   for w in recipe.worksheets}
         difficulty = {"starter": self._("Starter"), "intermediate": self._("Intermediate"),
                       "advanced": self._("Advanced")}[recipe.difficulty]
+        cite = Citations(recipe.sources)
         source = self._source_file("recipe", slug)
         context = {
             **told, "recipe": _Filled(recipe, v), "slug": slug, "difficulty": difficulty,
@@ -372,15 +368,26 @@ class Renderer:
             "md": {"goal": in_lang(self.md(recipe.goal, v), lang_of("goal"))},
             "steps": [{"title": fill(s.title, v), "time": s.time, "i": i,
                        "md": in_lang(self.md(s.text, v), lang_of("steps", i, "text")),
-                       "worksheet": sheets.get(s.worksheet or "")} for i, s in enumerate(recipe.steps)],
+                       "worksheet": sheets.get(s.worksheet or ""), "cites": cite.marks(s.sources)}
+                      for i, s in enumerate(recipe.steps)],
             "pitfalls": [{"pitfall": fill(p.pitfall, v), "i": i,
-                          "md": list_item(span_lang(self.md(p.remedy, v), lang_of("pitfalls", i, "remedy")))}
+                          "md": cite.claim(span_lang(self.md(p.remedy, v), lang_of("pitfalls", i, "remedy")),
+                                           p.sources)}
                          for i, p in enumerate(recipe.pitfalls)],
+            "research": [cite.claim(self._strength(f.strength)
+                                    + span_lang(self.md(f.text, v), lang_of("research", i, "text")), f.sources)
+                         for i, f in enumerate(recipe.research)],
             "evidence": [{"slug": c, "title": self.title("case", c)} for c in recipe.evidence],
             "worksheets": list(sheets.values()), "print_links": self.print_links and bool(sheets),
-            "cited_by": self._cited_by("recipe", slug),
+            "cited_by": self._cited_by("recipe", slug), "sources": recipe.sources,
         }
         self.write(f"recipes/{slug}.md", self.template("recipe.md.j2", **context))
+
+    def _strength(self, strength: str) -> Markup:
+        """The lead-in that tells how strong the evidence behind a research finding is."""
+        label = {"supported": self._("Well supported."), "mixed": self._("Mixed evidence."),
+                 "thin": self._("Thin evidence.")}[strength]
+        return Markup(f'<strong class="hb-strength hb-strength--{strength}">{escape(label)}</strong> ')
 
     def toolkit_page(self, slug: str) -> None:
         toolkit, told = self.translation("toolkit", slug)
@@ -486,6 +493,26 @@ class Renderer:
 def _nowhere(*loc: str | int) -> str:
     """`lang_of` of a page whose text is all in the page's language."""
     return ""
+
+
+class Citations:
+    """Numbered citation marks for the sources of one page: each id cited becomes `[n]`, a link to the n-th
+    source of the page's numbered list (the `sources_list` macro), in the order the file lists its sources."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.numbers = {s.id: i + 1 for i, s in enumerate(sources)}
+
+    def marks(self, ids: list[str]) -> Markup:
+        """The marks for `ids`, in number order, after a no-break space (the mark stays by its word)."""
+        cited = sorted({self.numbers[sid]: sid for sid in ids if sid in self.numbers}.items())
+        if not cited:
+            return Markup("")
+        links = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
+        return Markup(f'\u00a0<sup class="hb-cite">{links}</sup>')
+
+    def claim(self, text: Markup, ids: list[str]) -> Markup:
+        """Markdown `text` with its marks, ready to sit in a list item or a definition."""
+        return list_item(text + self.marks(ids))
 
 
 class _Filled:

@@ -66,6 +66,7 @@ contributors: []
 RECIPE = """\
 # yaml-language-server: $schema=../../schema/recipe.schema.json
 # An action recipe. Replace every TODO, then run `handbook check`.
+# Back its central advice with at least one study or review (research and sources, below).
 # Text may use {{institution}}, {{place}} and {{group}}: they are filled in for each toolkit and fork.
 lang: {lang}                     # the language you write it in (translations go in <slug>.<lang>.yaml)
 title: "TODO: what it helps people do"
@@ -88,12 +89,24 @@ pitfalls:
   - pitfall: "TODO: what tends to go wrong"
     remedy: "TODO: what to do about it"
 evidence: []                  # slugs of case studies where this worked, or failed
+research:                     # what studies and reviews found about this advice, each citing a source below
+  - text: "TODO: what a study or review found, in your own words"
+    strength: mixed           # supported, mixed or thin: say where the evidence is mixed or thin
+    sources: [first-study]
 worksheets:
   - id: first-sheet
     title: "TODO: the sheet's title"
     blocks:
       - fields: [Date, Place, Facilitator]
       - prompt: {{text: "TODO: a question to answer", lines: 4}}
+sources:                      # steps and pitfalls may cite them too: `sources: [first-study]`
+  - id: first-study
+    title: "TODO: the title of a study or review that really exists"
+    author: "TODO: author or organisation"
+    year: TODO                # the year it was published
+    # publisher: ...
+    # url: https://...
+    kind: article             # book, report, article, web, video, law
 """
 
 TOOLKIT = """\

@@ -43,6 +43,7 @@ from .models import (
     Case,
     Recipe,
     Settings,
+    Source,
     Toolkit,
     Vocabulary,
 )
@@ -614,27 +615,7 @@ def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
                                          "a case cannot be related to itself; remove it"))
         else:
             _ref(book, doc, ("related", i), c, book.cases, "case study")
-    ids: dict[str, int] = {}
-    for i, source in enumerate(case.sources):
-        if source.id in ids:
-            line, col = doc.where(("sources", i, "id"))
-            book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
-                                         f"{source.id!r} is already the id of sources[{ids[source.id]}]; "
-                                         "give each source its own id"))
-        ids.setdefault(source.id, i)
-    cited: set[str] = set()
-    for group in ("outcomes", "challenges"):
-        for i, claim in enumerate(getattr(case, group)):
-            for j, sid in enumerate(claim.sources):
-                cited.add(sid)
-                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id",
-                     "no source listed in this file has that id")
-    for sid, i in ids.items():
-        if sid not in cited:
-            line, col = doc.where(("sources", i, "id"))
-            book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
-                                         f"{sid!r} is never cited by an outcome or challenge; cite it or "
-                                         "remove it", "warning"))
+    _check_sources(book, doc, case, ("outcomes", "challenges"), "an outcome or challenge")
 
 
 def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
@@ -655,6 +636,39 @@ def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
         if step.worksheet is not None:
             _ref(book, doc, ("steps", i, "worksheet"), step.worksheet, sheets, "worksheet id",
                  "no worksheet of this recipe has that id")
+    _check_sources(book, doc, recipe, ("research", "steps", "pitfalls"), "a research finding, step or pitfall")
+
+
+def _check_sources(book: Handbook, doc: Document, model: Case | Recipe, groups: tuple[str, ...],
+                   citers: str) -> None:
+    """The file's source ids are unique, every id its `groups` cite is listed, and every source is cited
+    (else a warning naming `citers`, what may cite it)."""
+    ids = _source_ids(book, doc, model.sources)
+    cited: set[str] = set()
+    for group in groups:
+        for i, item in enumerate(getattr(model, group)):
+            for j, sid in enumerate(item.sources):
+                cited.add(sid)
+                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id",
+                     "no source listed in this file has that id")
+    for sid, i in ids.items():
+        if sid not in cited:
+            line, col = doc.where(("sources", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
+                                         f"{sid!r} is never cited by {citers}; cite it or remove it", "warning"))
+
+
+def _source_ids(book: Handbook, doc: Document, sources: list[Source]) -> dict[str, int]:
+    """Each source id with the index of its first source; a repeated id is an error."""
+    ids: dict[str, int] = {}
+    for i, source in enumerate(sources):
+        if source.id in ids:
+            line, col = doc.where(("sources", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
+                                         f"{source.id!r} is already the id of sources[{ids[source.id]}]; "
+                                         "give each source its own id"))
+        ids.setdefault(source.id, i)
+    return ids
 
 
 def _check_placeholders(book: Handbook, doc: Document, kind: str, taken: set[tuple[int, int]]) -> None:

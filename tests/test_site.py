@@ -67,6 +67,52 @@ def test_the_case_index_holds_every_card_without_javascript(book: Path, lang: st
         assert (book / "site" / lang / "cases" / f"{slug}.html").is_file()
 
 
+def sources_shown(page: str) -> list[tuple[str, str]]:
+    """(id, text a reader sees) of each entry of a page's numbered sources list, in order."""
+    ordered = re.search(r'<ol class="hb-sources">(.*?)</ol>', page, re.S)
+    assert ordered is not None, "a numbered list of sources"
+    entries = re.findall(r'<li id="source-([a-z0-9-]+)">(.*?)</li>', ordered.group(1), re.S)
+    return [(sid, html.unescape(re.sub(r"<[^>]+>", "", entry))) for sid, entry in entries]
+
+
+def citation_marks(page: str) -> list[tuple[str, int]]:
+    """(source id, number shown) of every [n] mark on a page."""
+    marks = "".join(re.findall(r'<sup class="hb-cite">(.*?)</sup>', page, re.S))
+    return [(sid, int(n)) for sid, n in re.findall(r'href="#source-([a-z0-9-]+)">\[(\d+)\]', marks)]
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_a_recipe_page_numbers_its_citations_and_lists_its_sources(book: Path, lang: str) -> None:
+    """A reader sees [n] marks by the research findings, steps and pitfalls; each leads to the n-th entry of the
+    numbered sources list at the foot of the page, which lists the recipe's sources in the file's order."""
+    for path in sorted((REPO / "handbook" / "recipes").glob("*.yaml")):
+        if "." in path.stem:
+            continue
+        recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
+        page = (book / "site" / lang / "recipes" / f"{path.stem}.html").read_text(encoding="utf-8")
+        listed = sources_shown(page)
+        assert [sid for sid, _ in listed] == [source["id"] for source in recipe["sources"]]
+        for (_, shown), source in zip(listed, recipe["sources"], strict=True):
+            assert source["title"] in shown and str(source["year"]) in shown
+        numbers = {sid: i + 1 for i, (sid, _) in enumerate(listed)}
+        cited = citation_marks(page)
+        assert cited and all(numbers[sid] == n for sid, n in cited), f"{path.stem}: [n] leads to the n-th source"
+        assert {sid for sid, _ in cited} == set(numbers), f"{path.stem}: every listed source is cited on the page"
+        findings = re.search(r'<h2 id="[^"]+">[^<]+</h2>\s*<ul>\s*<li>\s*(?:<p>)?<strong class="hb-strength', page)
+        assert findings is not None, f"{path.stem}: the research findings, each led by how strong its evidence is"
+    english = (book / "site" / "en" / "recipes" / "open-books.html").read_text(encoding="utf-8")
+    assert '<h2 id="what-the-research-says">What the research says</h2>' in english
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_the_open_data_of_each_language_carries_the_recipes_sources(book: Path, lang: str) -> None:
+    data = json.loads((book / "site" / lang / "data" / "recipes.json").read_text(encoding="utf-8"))
+    for item in data["recipes"]:
+        source = yaml.safe_load((REPO / "handbook" / "recipes" / f"{item['id']}.yaml").read_text(encoding="utf-8"))
+        assert item["sources"] == source["sources"]
+        assert [f["sources"] for f in item["research"]] == [f["sources"] for f in source["research"]]
+
+
 def test_the_root_page_lists_every_language_as_a_link(book: Path) -> None:
     page = (book / "site" / "index.html").read_text(encoding="utf-8")
     body = page.split("<body", 1)[1]  # the links a reader without JavaScript sees
