@@ -18,11 +18,12 @@ import yaml
 
 from . import cache
 from . import render as rendering
-from .errors import ContentError, HandbookError, UsageError
+from .errors import ContentError, HandbookError
 from .headstart import HeadStart, head_start
+from .languages import language_name
 from .load import ParseCache, display_path
 from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs
-from .render import RenderResult, language_name
+from .render import RenderResult
 from .templating import environment, render, ui_gettext
 from .trace import mark
 from .validate import Handbook, load_handbook
@@ -253,14 +254,9 @@ def refuse_links(folder: Path, root: Path, why: str) -> None:
 
 
 def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
-    known = book.settings.languages
-    if not langs:
-        return book.settings.published
-    unknown = [lang for lang in langs if lang not in known]
-    if unknown:
-        raise UsageError(f"{', '.join(unknown)} is not a language of this handbook "
-                         f"(handbook.yml lists {', '.join(known)})")
-    return [lang for lang in known if lang in langs]
+    from .languages import chosen
+
+    return chosen(book, langs) if langs else book.settings.published
 
 
 def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: Path | None, staging: Path,

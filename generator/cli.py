@@ -219,9 +219,10 @@ def i18n_status(obj: Context, fmt: str) -> None:
 def i18n_add(obj: Context, lang: str) -> None:
     """Add the language LANG (like ca): to handbook.yml's languages, with a catalogue of UI strings to translate."""
     from .languages import add_language
+    from .validate import load_handbook
 
     _require_handbook(obj.root)
-    for line in add_language(obj.root, lang):
+    for line in add_language(load_handbook(obj.root), lang):
         click.echo(line)
 
 
@@ -262,10 +263,9 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     from .worksheets import build_worksheets
 
     book = load_checked(obj.root, quiet=True)
-    unknown = [lang for lang in langs if lang not in book.settings.languages]
-    if unknown:
-        raise click.BadParameter(f"{unknown[0]!r} is not one of the handbook's languages "
-                                 f"({', '.join(book.settings.languages)})", param_hint="--lang")
+    from .languages import chosen
+
+    langs = tuple(chosen(book, langs))
     from .cache import COMMITTED, folder
 
     caches = folder(obj.root)
@@ -288,9 +288,9 @@ def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> Non
     from .export import cases_csv, cases_data, recipes_data, to_json
 
     book = load_checked(obj.root, quiet=True)
-    lang = lang or book.source_lang
-    if lang not in book.settings.languages:
-        raise click.BadParameter(f"{lang!r} is not one of {', '.join(book.settings.languages)}", param_hint="--lang")
+    from .languages import chosen
+
+    lang = chosen(book, [lang])[0] if lang else book.source_lang
     if fmt == "csv":
         text = cases_csv(book, lang)
     else:

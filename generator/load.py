@@ -320,6 +320,7 @@ class _Split:
 SETTINGS_FILE = "handbook.yml"
 VOCABULARY_FILE = "handbook/vocabulary.yaml"
 FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
+PAGES_FOLDER = "handbook/pages"  # Markdown pages, NAME.LANG.md
 
 
 def content_files(root: Path) -> list[tuple[Path, str]]:

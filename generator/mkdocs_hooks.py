@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 import re
@@ -135,6 +136,9 @@ def _render(live: dict[str, Any], config: Any) -> None:
     caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
     parsed = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)  # unchanged files: not parsed
     book = load_handbook(root, parsed)
+    # the load freezes what is alive (`gc.freeze`, a speed-up for one-shot builds); in this long-lived process
+    # that would include the last rebuild's MkDocs pages and nav, whose cycles would then never be collected
+    gc.unfreeze()
     parsed.save()
     for problem in book.problems:
         (log.error if problem.level == "error" else log.warning)(problem.as_text())

@@ -24,6 +24,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .errors import HandbookError
+from .languages import language_name
 from .models import Case, Recipe, Source, Toolkit
 from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
 from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
@@ -119,16 +120,6 @@ def list_item(text: str, indent: int = 4) -> Markup:
     """Markdown that continues inside a list item or definition: every line after the first indented."""
     first, *rest = text.split("\n")
     return Markup("\n".join([first, *((" " * indent + line) if line.strip() else "" for line in rest)]))
-
-
-def language_name(code: str, in_lang: str | None = None, capital: bool = True) -> str:
-    """`Español` for es (in its own language unless `in_lang` is given); `capital=False` for mid-sentence."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(in_lang or code)
-    except (UnknownLocaleError, ValueError):
-        return code
-    name = name or code
-    return name[:1].upper() + name[1:] if capital else name
 
 
 class Renderer:

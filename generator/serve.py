@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .build import mkdocs_config
 from .errors import ContentError, HandbookError
+from .languages import chosen
 from .validate import load_handbook
 
 WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")
@@ -28,10 +29,7 @@ def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000",
     book = load_handbook(root)
     if book.errors:
         raise ContentError(book.problems)
-    lang = lang or book.settings.published[0]
-    if lang not in book.settings.languages:
-        raise HandbookError(f"{lang} is not a language of this handbook "
-                            f"(handbook.yml lists {', '.join(book.settings.languages)})")
+    lang = chosen(book, [lang])[0] if lang else book.settings.published[0]
     folder = root / "build" / "serve"
     (folder / lang / "docs").mkdir(parents=True, exist_ok=True)
     config = mkdocs_config(book, lang, folder, folder / lang / "site", serve=True)

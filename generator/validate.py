@@ -24,6 +24,7 @@ from . import i18n
 from .errors import Problem
 from .load import (
     FOLDERS,
+    PAGES_FOLDER,
     SETTINGS_FILE,
     VOCABULARY_FILE,
     Document,
@@ -51,7 +52,6 @@ from .models import (
 M = TypeVar("M", bound=BaseModel)
 
 MODELS: dict[str, type[BaseModel]] = {"case": Case, "recipe": Recipe, "toolkit": Toolkit}
-PAGES_FOLDER = "handbook/pages"
 PLACEHOLDERS = ("institution", "place", "group")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)(?::[^\W\d_]{1,20})?\}")
 _SLUG = re.compile(SLUG_PATTERN)

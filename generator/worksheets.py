@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import HandbookError
+from .languages import language_name
 from .models import Block, Recipe, Toolkit, Worksheet
 from .templating import environment, fill, placeholder_values, translations
 from .validate import Handbook
@@ -170,8 +171,6 @@ def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefi
 
 
 def _language_name(code: str, lang: str) -> str:
-    from .render import language_name
-
     return language_name(code, lang, capital=False)
 
 
