@@ -92,9 +92,7 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
     if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
         search["pipeline"] = ["trimmer"]
-    extra: dict[str, Any] = {"alternate": [{"name": language_name(code), "lang": code,
-                                            "link": f"../{code}/index.html"} for code in book.settings.published],
-                             "generator": False}
+    extra: dict[str, Any] = {"alternate": alternates(book), "generator": False}
     if serve:  # one language, at the root of the preview server: no language menu leading nowhere
         extra = {"generator": False, "handbook_serve": {"root": str(root), "lang": lang}}
     content = mkdocs_settings(book, lang)
@@ -121,6 +119,17 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def alternates(book: Handbook) -> list[dict[str, str]]:
+    """Each published language, for the language menu and the `hreflang` links: `root` is its site's address
+    (relative without a `site_url`), to which the hooks add the page's path (`mkdocs_hooks.on_page_context`)."""
+    site = book.settings.site_url
+    out = []
+    for code in book.settings.published:
+        root = f"{str(site).rstrip('/')}/{code}/" if site else f"../{code}/"
+        out.append({"name": language_name(code), "lang": code, "root": root, "link": f"{root}index.html"})
+    return out
 
 
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")
@@ -151,6 +160,9 @@ def _warnings(lang: str, outcome: Outcome, sources: dict[str, str]) -> list[str]
 
 
 REUSED = "nothing changed since the last build: reused it"
+NO_SITE_URL = ("note: handbook.yml sets no site_url, so the site names no address of its own: no canonical links "
+               "or sitemap, and the open data and worksheets give no web address; set site_url to where you "
+               "publish it")
 
 
 def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
@@ -190,6 +202,8 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
             raise ContentError(book.problems)
         langs = _languages(book, langs)
         _refuse_template_links(root)
+        if not book.settings.site_url:
+            progress(NO_SITE_URL)
         report = BuildReport(languages=langs)
         _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, workers,
                          early, lambda: _write_extras(book, langs, staging / EXTRAS, parsed))
@@ -355,10 +369,12 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | 
 
 def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
     env = environment(book.root, "site", book.source_lang)
-    languages = [{"code": code, "name": language_name(code),
+    site = book.settings.site_url
+    home = f"{str(site).rstrip('/')}/" if site else None  # without a site_url, nothing absolute
+    languages = [{"code": code, "name": language_name(code), "href": f"{home or ''}{code}/index.html",
                   "title": book.settings.text(book.settings.title, code)} for code in langs]
     html = render(env, "site", "index.html.j2", title=book.settings.text(book.settings.title, book.source_lang),
-                  languages=languages, codes=langs)
+                  languages=languages, codes=langs, home=home)
     (staging / "index.html").write_text(html, encoding="utf-8")
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import nh3
@@ -57,6 +59,8 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 def on_files(files: Any, config: Any) -> Any:
     """While `handbook build` still writes the pages (`mkdocs_worker.Stream`), MkDocs gets the files of its
     plan, in order, as files that wait until they are written when they are read or copied."""
+    for source_map in [f for f in files if f.src_uri.endswith(".map")]:  # Material's: 1 MB a language, unused
+        files.remove(source_map)
     worker = sys.modules.get("generator.mkdocs_worker")  # never imported by a plain `mkdocs build`
     job: Any = getattr(worker, "ACTIVE", None)
     if job is None:
@@ -92,8 +96,26 @@ def on_page_read_source(page: Any, config: Any) -> None:
 
 
 def on_post_build(config: Any) -> None:
+    site = Path(config.site_dir)
+    if not config.site_url:  # a sitemap lists absolute addresses: without a site_url it would be empty
+        for name in ("sitemap.xml", "sitemap.xml.gz"):
+            (site / name).unlink(missing_ok=True)
+    _drop_source_map_comments(site / "assets")
     mark("mkdocs: site written")
     _read.clear()
+
+
+_SOURCE_MAP_COMMENT = re.compile(rb"\n?(?://# sourceMappingURL=[^\n]*|/\*# sourceMappingURL=[^*]*\*/)\s*$")
+
+
+def _drop_source_map_comments(assets: Path) -> None:
+    """Material's scripts and stylesheets name their source maps, which the site does not ship (`on_files`)."""
+    for path in sorted(assets.rglob("*.min.*")):
+        if path.suffix in (".js", ".css") and not path.is_symlink():
+            data = path.read_bytes()
+            kept = _SOURCE_MAP_COMMENT.sub(b"\n", data)
+            if kept != data:
+                path.write_bytes(kept)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -108,13 +130,25 @@ def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     if page.title:
         page.title = html.escape(html.unescape(str(page.title)), quote=True)
+    _alternates_of(config, page.url)
     return context
+
+
+def on_template_context(context: Any, template_name: str, config: Any) -> Any:
+    _alternates_of(config, "index.html")  # the 404 page: each language's home
+    return context
+
+
+def _alternates_of(config: Any, url: str) -> None:
+    """Point the `hreflang` links (`extra.alternate`, from `build.alternates`) at this page in each language:
+    every language's site has the same paths."""
+    for alternate in config.extra.get("alternate") or ():
+        if "root" in alternate:
+            alternate["link"] = alternate["root"] + url
 
 
 def _render(live: dict[str, Any], config: Any) -> None:
     """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
-    from pathlib import Path
-
     from generator.build import mkdocs_settings, write_schemas
     from generator.cache import folder
     from generator.export import write_site_data
