@@ -92,9 +92,11 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
     if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
         search["pipeline"] = ["trimmer"]
-    extra: dict[str, Any] = {"alternate": alternates(book), "generator": False}
+    _ = ui_gettext(root, lang)
+    toc = str(_("On this page"))  # the contents on a phone (mkdocs_hooks.on_page_context)
+    extra: dict[str, Any] = {"alternate": alternates(book), "generator": False, "handbook_toc": toc}
     if serve:  # one language, at the root of the preview server: no language menu leading nowhere
-        extra = {"generator": False, "handbook_serve": {"root": str(root), "lang": lang}}
+        extra = {"generator": False, "handbook_toc": toc, "handbook_serve": {"root": str(root), "lang": lang}}
     content = mkdocs_settings(book, lang)
     config: dict[str, Any] = {
         "INHERIT": str(root / "mkdocs.yml"),

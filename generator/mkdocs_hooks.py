@@ -131,7 +131,37 @@ def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     if page.title:
         page.title = html.escape(html.unescape(str(page.title)), quote=True)
     _alternates_of(config, page.url)
+    if page.content and nav is not None and page not in nav.pages:
+        page.content = _with_contents(page.content, page.toc, config.extra.get("handbook_toc") or "Contents")
     return context
+
+
+def _with_contents(content: str, toc: Any, title: str) -> str:
+    """A page outside the navigation (a case, recipe or toolkit) has no table of contents in Material's drawer:
+    on a phone it gets its own, under the title (handbook.css hides it where Material shows the sidebar's)."""
+    items = list(toc)
+    if len(items) == 1 and items[0].level == 1:
+        items = list(items[0].children)
+    if len(items) < 2 or "</h1>" not in content:
+        return content.replace(CONTENTS_HERE, "")
+
+    def entries(links: list[Any], depth: int) -> str:
+        out = []
+        for link in links:
+            text = html.escape(html.unescape(str(link.title)), quote=False)
+            inner = entries(list(link.children), depth + 1) if link.children and depth < 2 else ""
+            out.append(f'<li><a href="#{html.escape(link.id)}">{text}</a>{inner}</li>')
+        return f"<ul>{''.join(out)}</ul>"
+
+    contents = (f'<details class="hb-toc" data-search-exclude><summary>{html.escape(title)}</summary>'
+                f'<nav aria-label="{html.escape(title)}">{entries(items, 1)}</nav></details>')
+    if CONTENTS_HERE in content:  # where the page's template puts them: after its title and print links
+        return content.replace(CONTENTS_HERE, contents, 1)
+    head, rest = content.split("</h1>", 1)
+    return f"{head}</h1>\n{contents}{rest}"
+
+
+CONTENTS_HERE = '<div class="hb-contents"></div>'
 
 
 def on_template_context(context: Any, template_name: str, config: Any) -> Any:
