@@ -10,12 +10,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# setuptools boxes a note ("Editable installation ... be careful") on every editable install: not an error
+QUIET_INSTALL := PYTHONWARNINGS="ignore:Editable installation"
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(QUIET_INSTALL) $(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(QUIET_INSTALL) $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 ## build: create the venv, install, check the content and build the site into site/

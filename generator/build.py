@@ -362,10 +362,10 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
 def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | None, progress: Progress) -> int:
     from .worksheets import build_worksheets
 
-    progress("Rendering worksheets")
     everything = set(langs) == set(book.settings.published)  # every sheet is made: the cache drops the others
     written = build_worksheets(book, langs, ["a4", "letter"], staging,
-                               cache_dir=caches / "worksheets" if caches else None, prune=everything)
+                               cache_dir=caches / "worksheets" if caches else None, prune=everything,
+                               progress=progress)
     return len(written)
 
 
