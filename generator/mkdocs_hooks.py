@@ -97,12 +97,23 @@ def on_page_read_source(page: Any, config: Any) -> None:
 
 def on_post_build(config: Any) -> None:
     site = Path(config.site_dir)
-    if not config.site_url:  # a sitemap lists absolute addresses: without a site_url it would be empty
-        for name in ("sitemap.xml", "sitemap.xml.gz"):
-            (site / name).unlink(missing_ok=True)
+    _sitemaps_beside_pages(site)
     _drop_source_map_comments(site / "assets")
     mark("mkdocs: site written")
     _read.clear()
+
+
+EMPTY_SITEMAP = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+
+
+def _sitemaps_beside_pages(site: Path) -> None:
+    """Material's language menu reads `sitemap.xml` beside the page each `hreflang` link names (the same page in
+    each language, `_alternates_of`): a folder without one would log a failed request on every page. The
+    language's own sitemap is MkDocs' (it lists the pages when the handbook has a `site_url`, else nothing);
+    the other folders get an empty one, which names no page twice."""
+    for folder in sorted({path.parent for path in site.rglob("*.html")}):
+        if not (folder / "sitemap.xml").exists():
+            (folder / "sitemap.xml").write_text(EMPTY_SITEMAP, encoding="utf-8")
 
 
 _SOURCE_MAP_COMMENT = re.compile(rb"\n?(?://# sourceMappingURL=[^\n]*|/\*# sourceMappingURL=[^*]*\*/)\s*$")

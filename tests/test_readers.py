@@ -65,7 +65,7 @@ def test_the_handbook_itself_sets_no_placeholder_address() -> None:
 def test_without_a_site_url_the_site_names_no_address_of_its_own(book: Path) -> None:
     site = book / "site"
     for lang in languages():
-        assert not (site / lang / "sitemap.xml").exists() and not (site / lang / "sitemap.xml.gz").exists()
+        assert "<loc>" not in (site / lang / "sitemap.xml").read_text(encoding="utf-8")
         for path in sorted((site / lang).rglob("*.html")):
             links = head_links(path.read_text(encoding="utf-8"))
             assert not [rel for rel, _, _ in links if rel == "canonical"], f"{path}: a canonical link"
@@ -330,3 +330,35 @@ def test_a_printed_case_page_shows_each_sources_address(browser: Any, site: str,
     missing = [url for url in sources if f"<{url}>" not in printed]
     assert not missing, f"printed without their addresses: {missing}"
     assert "Onthispage" not in printed, "the phone's contents are not printed"
+
+
+@pytest.mark.browser
+def test_no_page_logs_an_error_or_asks_for_a_missing_file(phone: Any, site: str) -> None:
+    errors: list[str] = []
+    phone.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    phone.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+             if response.status >= 400 else None)
+    for path in ("/en/index.html", "/en/cases/index.html", "/en/cases/mondragon.html",
+                 "/es/recipes/open-books.html", "/pt/toolkits/school.html", "/es/reference/cli.html"):
+        phone.goto(f"{site}{path}")
+        phone.wait_for_load_state("networkidle")
+    assert not errors, errors
+
+
+@pytest.mark.browser
+def test_a_copy_of_a_published_site_asks_nothing_of_the_published_address(browser: Any, published: Path) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    with serve_folder(published / "site") as base:
+        for path in ("/en/cases/mondragon.html", "/es/index.html"):
+            page.goto(f"{base}{path}")
+            page.wait_for_load_state("networkidle")
+        alternates = page.eval_on_selector_all("link[rel=alternate][hreflang]", "links => links.map(l => l.href)")
+    context.close()
+    assert f"{SITE_URL}es/index.html" in alternates, "the page does name its published address"
+    outside = sorted({url for url in requests if not url.startswith((f"{base}/", "data:"))})
+    assert not outside and not errors, (outside, errors)

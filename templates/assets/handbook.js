@@ -1,7 +1,7 @@
 /* Filters the case cards by sector, model, scale, country and status. The filter lives in the URL's
    query (?sector=health&status=ongoing) so a filtered view can be shared. The form is in the page from the
-   start (nothing moves when this runs); without JavaScript it is hidden (templates/overrides/main.html) and
-   every card stays visible. */
+   start (nothing moves when this runs); without JavaScript it is hidden (the `hb-js` class, set in
+   templates/overrides/main.html) and every card stays visible. */
 (function () {
   "use strict";
   function setup() {
