@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: build test check check-github lint serve worksheets i18n schema clean
+.PHONY: build test check check-github lint serve worksheets i18n schema audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ i18n: $(VENV)/.installed
 ## schema: regenerate schema/*.json from the models
 schema: $(VENV)/.installed
 	$(BIN)/python -c "from pathlib import Path; from generator.schema import write_schemas; write_schemas(Path('.'))"
+
+## audit: the Nu Html Checker and Lighthouse (phone profile) on five page types in two languages, as one table.
+## Needs Java (apt-get install default-jre-headless), Node 20 with npm, and Debian's Chromium (/usr/bin/chromium).
+AUDIT_TOOLS := build/audit
+audit: $(VENV)/.installed
+	npm install --prefix $(AUDIT_TOOLS) --no-save --no-audit --no-fund --ignore-scripts --loglevel=error \
+		lighthouse@12.2.3 vnu-jar@26.9.27
+	$(BIN)/python benchmarks/audit.py --tools $(AUDIT_TOOLS)/node_modules
 
 clean:
 	rm -rf site build .pytest_cache .mypy_cache .ruff_cache
