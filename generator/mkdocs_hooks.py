@@ -5,6 +5,11 @@
 - The HTML of every page body is cleaned against an allow-list: contributed Markdown sits in our pages as
   Markdown (raw HTML escaped), and this makes sure no tag, attribute or link scheme outside the list
   (script, style, javascript: links, event handlers) can reach a reader, whatever the Markdown did.
+- Each page's `hreflang` links name the same page in every language (absolute under a `site_url`), and every
+  folder of pages has the `sitemap.xml` Material's language menu reads beside them.
+- A page outside the navigation (a case, recipe or toolkit: listing them all would put every title on every
+  page) gets its table of contents under its title, for phones, where Material's drawer has none for it.
+- Material's source maps are not shipped.
 - In `handbook build`, MkDocs runs in a process of its own and reads each page as soon as the build has
   written it (`on_files`, `mkdocs_worker.py`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
