@@ -53,7 +53,7 @@ test: lint
 ## i18n: extract UI strings from the templates and update every catalogue
 i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -o templates/locales/messages.pot --no-location --sort-output --no-wrap --project=civic-handbook --version=1 --msgid-bugs-address=none -k _ -k gettext -k ngettext:1,2 .
-	for lang in es pt; do test -f templates/locales/$$lang/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i templates/locales/messages.pot -d templates/locales -l $$lang; done
+	$(BIN)/python -m generator.languages   # a catalogue for each language of handbook.yml that has none yet
 	$(BIN)/pybabel update -i templates/locales/messages.pot -d templates/locales --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 ## schema: regenerate schema/*.json from the models

@@ -190,6 +190,7 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         progress(f"warning: {cache.COMMITTED}")
     site = root / "site"
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=root))
+    staging.chmod(0o755)  # mkdtemp makes it private: a web server running as another user could not read it
     try:
         early: dict[str, tuple[int, str]] = {}  # language -> (its worker, its config) given during the load
 
@@ -207,11 +208,14 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         if not book.settings.site_url:
             progress(NO_SITE_URL)
         report = BuildReport(languages=langs)
+        kept = _kept_languages(book, langs, site)
         _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, workers,
-                         early, lambda: _write_extras(book, langs, staging / EXTRAS, parsed))
+                         early, lambda: _write_extras(book, langs, kept, staging / EXTRAS, parsed))
         _merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, caches, progress)
+        _keep(site, staging, kept, [] if worksheets else langs)
+        _world_readable(staging)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)
         mark("site swapped in")
@@ -369,6 +373,34 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | 
     return len(written)
 
 
+def _kept_languages(book: Handbook, langs: list[str], site: Path) -> list[str]:
+    """The published languages this build does not build but the current site has: kept as they are."""
+    return [lang for lang in book.settings.published if lang not in langs and (site / lang).is_dir()
+            and not (site / lang).is_symlink()]
+
+
+def _keep(site: Path, staging: Path, kept: list[str], no_worksheets: list[str]) -> None:
+    """Copy into the new site what a build of some languages (or without worksheets) does not make again: the
+    other languages' sites, and the worksheets of the languages built without them."""
+    for lang in kept:
+        shutil.copytree(site / lang, staging / lang, symlinks=True)
+    for lang in no_worksheets:
+        sheets = site / lang / "worksheets"
+        if sheets.is_dir() and not sheets.is_symlink() and not (staging / lang / "worksheets").exists():
+            shutil.copytree(sheets, staging / lang / "worksheets", symlinks=True)
+
+
+def _world_readable(folder: Path) -> None:
+    """Folders 0755 and files 0644 throughout: whoever serves or copies the site can read all of it."""
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(parent, name), 0o755, follow_symlinks=False)
+        for name in files:
+            path = os.path.join(parent, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
+
+
 def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
     env = environment(book.root, "site", book.source_lang)
     site = book.settings.site_url
@@ -401,11 +433,12 @@ def write_schemas(folder: Path) -> None:
 EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here
 
 
-def _write_extras(book: Handbook, langs: list[str], folder: Path, parsed: ParseCache) -> None:
-    """What does not need MkDocs (the root page, schemas, open data, the parse cache), written while MkDocs builds."""
+def _write_extras(book: Handbook, langs: list[str], kept: list[str], folder: Path, parsed: ParseCache) -> None:
+    """What does not need MkDocs (the root page, schemas, open data, the parse cache), written while MkDocs builds.
+    The root page lists the languages built and those `kept` from the last build."""
     parsed.save()
     folder.mkdir(parents=True, exist_ok=True)
-    _write_root_index(book, langs, folder)
+    _write_root_index(book, [lang for lang in book.settings.published if lang in langs or lang in kept], folder)
     _write_data(book, langs, folder)
 
 

@@ -200,9 +200,12 @@ def i18n_status(obj: Context, fmt: str) -> None:
     for lang, states in report.items():
         counts = ", ".join(f"{len(items)} {state}" for state, items in states.items())
         click.echo(f"{lang}: {counts}")
+        for item in states["partial"]:
+            click.echo(f"  partial  {item['translation']} (not translated: {item['untranslated']})")
         for item in states["stale"]:
+            changed = f"; changed since: {item['changed']}" if item["changed"] else ""
             click.echo(f"  stale    {item['translation']} (translated_from {item['translated_from']}; "
-                       f"the source is now {item['digest']})")
+                       f"the source is now {item['digest']}{changed})")
         for item in states["missing"]:
             digest = f" (digest {item['digest']})" if item["digest"] else ""
             if item.get("written"):
@@ -210,23 +213,42 @@ def i18n_status(obj: Context, fmt: str) -> None:
             click.echo(f"  missing  {item['translation']}{digest}")
 
 
+@i18n.command(name="add")
+@click.argument("lang")
+@pass_ctx
+def i18n_add(obj: Context, lang: str) -> None:
+    """Add the language LANG (like ca): to handbook.yml's languages, with a catalogue of UI strings to translate."""
+    from .languages import add_language
+
+    _require_handbook(obj.root)
+    for line in add_language(obj.root, lang):
+        click.echo(line)
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--toolkit", "-t", required=True, help="The toolkit to feature, e.g. school or hospital.")
-@click.option("--lang", "-l", required=True, help="The language to publish, e.g. es.")
+@click.option("--lang", "-l", required=True,
+              help="Your language, e.g. es or ca: new content is written in it and the site is published in it.")
 @click.option("--place", "-p", required=True, help="Where you are, e.g. Barcelona.")
-@click.option("--group", "-g", required=True, help="Who you are, e.g. 'Hospital del Mar staff and patients'.")
+@click.option("--group", "-g", required=True, help="Who you are, e.g. 'Hospital del Mar'.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Paper for the worksheets.")
+@click.option("--site-url", default=None, help="Where the site will be published, if you know it already.")
 @pass_ctx
-def init(obj: Context, directory: Path, toolkit: str, lang: str, place: str, group: str, paper: str | None) -> None:
-    """Make a ready-to-publish local handbook in DIRECTORY for your place, group and language."""
-    from .scaffold import init_fork
+def init(obj: Context, directory: Path, toolkit: str, lang: str, place: str, group: str, paper: str | None,
+         site_url: str | None) -> None:
+    """Make your group's own handbook in DIRECTORY: a complete repository, in your language, that checks, builds
+    and publishes itself (a git clone of this one when this one is a git repository)."""
+    from .fork import init_fork
 
     _require_handbook(obj.root)
-    init_fork(obj.root, directory, toolkit, lang, place, group, paper)
-    click.echo(f"Made a handbook for {group} in {directory}.\nNext:\n  cd {directory}\n  handbook check\n"
-               "  handbook build      # the site and worksheets, in site/\n"
-               "  handbook serve      # preview while you edit")
+    for note in init_fork(obj.root, directory, toolkit, lang, place, group, paper, site_url):
+        click.echo(note)
+    click.echo(f"Made the handbook of {group} in {directory}. Next (its README.md says more):\n"
+               f"  cd {directory}\n"
+               "  make build     # installs the tool into .venv, checks the content, builds site/\n"
+               "  make serve     # preview while you edit\n"
+               "  git add -A && git commit -m 'Our handbook'")
 
 
 @cli.command()
@@ -291,7 +313,7 @@ def _dev_addr(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 @cli.command()
-@click.option("--lang", default=None, help="The language to preview (default: the source language).")
+@click.option("--lang", default=None, help="The language to preview (default: the first one handbook.yml publishes).")
 @click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, callback=_dev_addr,
               help="Address to serve on, HOST:PORT. Only this computer can see 127.0.0.1.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the default web browser.")
@@ -306,3 +328,7 @@ def serve(obj: Context, lang: str | None, dev_addr: str, open_browser: bool) -> 
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise
+
+
+if __name__ == "__main__":  # `python -m generator.cli`
+    main()

@@ -17,7 +17,7 @@ import pydantic_core
 from .validate import Handbook
 
 CSV_COLUMNS = ["id", "title", "summary", "place", "region", "country", "lat", "lon", "start", "end", "scale",
-               "sectors", "models", "sources", "reviewed", "url"]
+               "sectors", "models", "sources", "reviewed", "url", "lang"]
 _FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and the full-width forms
 
 
@@ -32,8 +32,9 @@ def _data(book: Handbook, lang: str, kind: str) -> dict[str, Any]:
     items = []
     for slug in sorted(book.entries(kind)):
         model, state = book.localized(kind, slug, lang)
+        text_lang = book.own_lang(kind, slug) if state == "missing" else lang  # the language of its text
         items.append({"id": slug, "url": _page_url(book, lang, kind, slug), "translation": state,
-                      **model.model_dump(mode="json", exclude_none=True)})
+                      **model.model_dump(mode="json", exclude_none=True), "lang": text_lang})
     return {"licence": book.settings.licence, "language": lang, "schema": f"{kind}.schema.json", f"{kind}s": items}
 
 
@@ -69,7 +70,7 @@ def cases_csv(book: Handbook, lang: str, data: dict[str, Any] | None = None) -> 
         row = [item["id"], item["title"], item["summary"], place["name"], place.get("region"), place["country"],
                place.get("lat"), place.get("lon"), period["start"], period.get("end"), item["scale"],
                ";".join(item["sectors"]), ";".join(item["models"]), len(item["sources"]), item["reviewed"],
-               item["url"]]
+               item["url"], item["lang"]]
         writer.writerow([neutralise(v) for v in row])
     return buffer.getvalue()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -79,6 +80,42 @@ def merge(source: Any, overlay: Any, model: type[BaseModel]) -> Any:
     return out
 
 
+def untranslated(source: Any, overlay: Any, model: type[BaseModel], loc: Path_ = ()) -> list[Path_]:
+    """Where an overlay leaves the source's text untranslated: text it leaves out, or keeps exactly as in the
+    source when that text is a phrase of four words or more (a name or a number may rightly stay the same)."""
+    if not isinstance(source, dict):
+        return []
+    overlay = overlay if isinstance(overlay, dict) else {}
+    found: list[Path_] = []
+    for name, (shape, sub) in _fields(model).items():
+        src, ovl, here = source.get(name), overlay.get(name), (*loc, name)
+        if src is None:
+            continue
+        if shape == "model" and sub is not None:
+            found += untranslated(src, ovl, sub, here)
+        elif shape == "list" and isinstance(src, list):
+            items = ovl if isinstance(ovl, list) else []
+            for i, item in enumerate(src):
+                other = items[i] if i < len(items) else None
+                if sub is not None:
+                    found += untranslated(item, other, sub, (*here, i))
+                elif _left(item, other):
+                    found.append((*here, i))
+        elif _left(src, ovl) and here[-2:] not in NAMES:
+            found.append(here)
+    return found
+
+
+NAMES = {("place", "name")}  # a place's name often stays as it is: leaving it out is no sign of a partial translation
+
+
+def _left(source: Any, overlay: Any) -> bool:
+    """True when text is left untranslated: missing, or the same phrase as the source."""
+    if not isinstance(source, str):
+        return False
+    return overlay is None or (overlay == source and len(source.split()) >= 4)
+
+
 def structure_problems(source: Document, overlay: Document, kind: str) -> list[tuple[Path_, str]]:
     """Where an overlay's shape differs from its source: lists of other lengths, fields the source lacks."""
     found: list[tuple[Path_, str]] = []
@@ -119,29 +156,68 @@ def _compare_item(src: Any, ovl: Any, sub: type[BaseModel], loc: Path_, found: l
 
 
 def status(book: Any) -> dict[str, dict[str, list[dict[str, str]]]]:
-    """Per language: which files are translated, missing or stale, with the digest a translation needs."""
-    from .validate import FOLDERS
+    """Per language: which files are written in it, translated, partly translated, stale or missing, with the
+    digest a translation needs, the fields a partial one leaves untranslated and those a stale one missed."""
+    from .load import field_name
+    from .validate import FOLDERS, PAGES_FOLDER
 
     report: dict[str, dict[str, list[dict[str, str]]]] = {}
-    for lang in book.settings.languages[1:]:
-        states: dict[str, list[dict[str, str]]] = {"translated": [], "stale": [], "missing": []}
+    for lang in book.settings.languages:
+        states: dict[str, list[dict[str, str]]] = {"written": [], "translated": [], "partial": [], "stale": [],
+                                                   "missing": []}
         for kind in ("case", "recipe", "toolkit"):
             for slug, entry in sorted(book.entries(kind).items()):
-                current = digest(kind, entry.doc.data)
                 source = f"{FOLDERS[kind]}/{slug}.yaml"
+                own = book.own_lang(kind, slug)
+                item = {"kind": kind, "slug": slug, "source": source, "lang": own}
+                if own == lang:
+                    states["written"].append(item)
+                    continue
+                current = digest(kind, entry.doc.data)
                 overlay = book.overlays.get((kind, slug, lang))
-                item = {"kind": kind, "slug": slug, "source": source, "digest": current,
-                        "translation": f"{FOLDERS[kind]}/{slug}.{lang}.yaml"}
+                item.update(digest=current, translation=f"{FOLDERS[kind]}/{slug}.{lang}.yaml")
                 if overlay is None:  # no file, or one with no text translated yet (`check` warns of it)
                     written = (book.root / item["translation"]).is_file()
                     states["missing"].append({**item, "written": "yes"} if written else item)
                 elif overlay.stale:
-                    states["stale"].append({**item, "translated_from": str(overlay.doc.data.get("translated_from"))})
+                    old = str(overlay.doc.data.get("translated_from"))
+                    changed = changed_fields(book.root, source, kind, old, entry.doc.data)
+                    states["stale"].append({**item, "translated_from": old, "changed": changed})
+                elif overlay.untranslated:
+                    fields = ", ".join(field_name(loc) for loc in overlay.untranslated)
+                    states["partial"].append({**item, "untranslated": fields})
                 else:
                     states["translated"].append(item)
-        for name, files in sorted(book.pages.items()):
-            item = {"kind": "page", "slug": name, "source": f"handbook/pages/{name}.md", "digest": "",
-                    "translation": f"handbook/pages/{name}.{lang}.md"}
-            states["translated" if lang in files else "missing"].append(item)
+        for name in sorted(book.pages):
+            own = book.page_lang(name)
+            item = {"kind": "page", "slug": name, "source": f"{PAGES_FOLDER}/{book.pages[name][own].name}",
+                    "lang": own, "digest": "", "translation": f"{PAGES_FOLDER}/{name}.{lang}.md"}
+            state = "written" if own == lang else "translated" if lang in book.pages[name] else "missing"
+            states[state].append(item)
         report[lang] = states
     return report
+
+
+def changed_fields(root: Path, source: str, kind: str, old_digest: str, data: Any) -> str:
+    """The translatable fields of `source` that changed since the version whose digest is `old_digest`, found
+    in the git history of the file ("" when that version is not in it: no git, or the digest was not copied)."""
+    import subprocess
+
+    from .load import LoadError, parse_yaml
+
+    try:
+        log = subprocess.run(["git", "log", "--format=%H", "-n", "200", "--", source], cwd=root, capture_output=True,
+                             text=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    for commit in log.stdout.split():
+        shown = subprocess.run(["git", "show", f"{commit}:{source}"], cwd=root, capture_output=True, text=True,
+                               timeout=20, check=False)
+        try:
+            old = parse_yaml(shown.stdout, source).data if shown.returncode == 0 else None
+        except LoadError:
+            continue
+        if isinstance(old, dict) and digest(kind, old) == old_digest:
+            before, now = extract(old, OVERLAYS[kind]), extract(data, OVERLAYS[kind])
+            return ", ".join(name for name in sorted(set(before) | set(now)) if before.get(name) != now.get(name))
+    return ""

@@ -139,7 +139,15 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return markdown
 
 
+# Our templates mark text left in its file's own language (a page not translated yet, or a part of one) with
+# these comments (`render.in_lang`); contributed text cannot write them (its `<` is escaped).
+_LANG_START = re.compile(r"^<!-- hb-lang ([a-z]{2,3}(?:-[A-Z]{2})?) -->$", re.M)
+_LANG_END = re.compile(r"^<!-- /hb-lang -->$", re.M)
+
+
 def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
+    if "<!-- hb-lang " in html_text:
+        html_text = _LANG_END.sub("</div>", _LANG_START.sub(r'<div lang="\1">', html_text))
     return str(_cleaner.clean(html_text))
 
 

@@ -63,6 +63,18 @@ class Claim(Strict):
                                 examples=[["santos-1998"]])
 
 
+class Finding(Claim):
+    """Each finding says what studies found on one point, with its sources and how strong the evidence is."""
+
+    text: Markdown = Field(description="What the studies found, in your own words (Markdown).",
+                           examples=["In experiments, women had less voice than men unless the decision rule "
+                                     "protected them."])
+    strength: Literal["supported", "mixed", "thin"] = Field(
+        description="How strong the evidence is: `supported` (studies agree), `mixed` (they disagree, or it "
+        "depends on conditions) or `thin` (few or weak studies, or none of this practice itself).",
+        examples=["mixed"])
+
+
 class Source(Strict):
     id: Slug = Field(description="Short id, unique in the file, used in claims.", examples=["santos-1998"])
     title: Annotated[str, StringConstraints(min_length=1, max_length=400)] = Field(
@@ -105,6 +117,10 @@ class Case(Strict):
     reviewed: datetime.date = Field(description="When the facts were last checked against the sources.",
                                     examples=["2026-11-26"])
     contributors: list[Text] = Field([], description="Who wrote or reviewed it.")
+    lang: Lang | None = Field(
+        None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
+        "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
+        examples=["es"])
 
 
 # ---------------------------------------------------------------- recipes
@@ -115,11 +131,15 @@ class Step(Strict):
     text: Markdown = Field(description="What to do (Markdown).")
     time: Text | None = Field(None, description="How long it takes.", examples=["20 minutes"])
     worksheet: Slug | None = Field(None, description="Id of a worksheet of this recipe used at this step.")
+    sources: list[Slug] = Field([], description="Ids of the recipe's sources that back this step's advice.",
+                                examples=[["ostrom-1990"]])
 
 
 class Pitfall(Strict):
     pitfall: Text = Field(description="What tends to go wrong (plain text).")
     remedy: Markdown = Field(description="What to do about it (Markdown).")
+    sources: list[Slug] = Field([], description="Ids of the recipe's sources that back the remedy.",
+                                examples=[["spada-vreeland-2013"]])
 
 
 class Prompt(Strict):
@@ -183,7 +203,15 @@ class Recipe(Strict):
     steps: list[Step] = Field(min_length=1, description="What to do, in order.")
     pitfalls: list[Pitfall] = Field([], description="What goes wrong, and remedies.")
     evidence: list[Slug] = Field([], description="Slugs of cases where this worked, or failed.")
+    research: list[Finding] = Field([], description="What the research says about the advice, where it backs it "
+                                    "and where the evidence is mixed or thin.")
     worksheets: list[Worksheet] = Field([], description="Printable sheets for meetings.")
+    sources: list[Source] = Field([], description="Studies and reviews behind the advice, cited by `research`, "
+                                  "steps and pitfalls.")
+    lang: Lang | None = Field(
+        None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
+        "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
+        examples=["es"])
 
 
 # ---------------------------------------------------------------- toolkits
@@ -203,12 +231,18 @@ class Toolkit(Strict):
     decisions: list[Text] = Field([], description="Examples of what such a group can decide.")
     recipes: list[Slug] = Field(min_length=1, description="The path: recipe slugs in order.")
     cases: list[Slug] = Field([], description="Slugs of related case studies.")
+    lang: Lang | None = Field(
+        None, description="The language this file is written in, a code listed in `languages` in handbook.yml "
+        "(default: the first of them). Translations of it into other languages are `<slug>.<lang>.yaml`.",
+        examples=["es"])
 
 
 # ---------------------------------------------------------------- settings and vocabulary
 
 
 LocalText = str | dict[Lang, Annotated[str, StringConstraints(min_length=1)]]
+FormWord = Annotated[str, StringConstraints(pattern=r"^[^\W\d_]{1,20}$")]
+Forms = dict[FormWord, Annotated[str, StringConstraints(min_length=1, max_length=200)]]
 
 
 class Settings(Strict):
@@ -236,6 +270,13 @@ class Settings(Strict):
     group: Text | None = Field(None, description="A fork's group; fills `{group}`.",
                                examples=["Hospital del Mar staff and patients"])
     toolkit: Slug | None = Field(None, description="The toolkit featured on the home page.", examples=["school"])
+    group_forms: dict[Lang, Forms] | None = Field(
+        None, description="Per language, how `group` reads after a word such as 'de' or 'en', for the "
+        "placeholders `{group:de}` and `{group:en}`; without a form, the word is put before the name.",
+        examples=[{"es": {"de": "del Hospital del Mar", "en": "en el Hospital del Mar"}}])
+    place_forms: dict[Lang, Forms] | None = Field(
+        None, description="Per language, how `place` reads after a word, for `{place:en}` and the like.",
+        examples=[{"es": {"de": "de La Rioja"}}])
 
     @field_validator("languages")
     @classmethod
@@ -279,7 +320,7 @@ class Vocabulary(Strict):
 
     def label(self, vocab: str, value: str, lang: str, source_lang: str = "en") -> str:
         labels: dict[str, str] = getattr(self, vocab).get(value, {})
-        return labels.get(lang) or labels.get(source_lang) or value
+        return labels.get(lang) or labels.get(source_lang) or next(iter(labels.values()), value)
 
 
 KINDS: dict[str, type[Strict]] = {
@@ -370,6 +411,7 @@ class RecipeOverlay(_Overlay):
     you_need: list[str] | None = None
     steps: list[StepOverlay] | None = None
     pitfalls: list[PitfallOverlay] | None = None
+    research: list[ClaimOverlay] | None = None
     worksheets: list[WorksheetOverlay] | None = None
 
 

@@ -46,7 +46,16 @@ def _identity(text: str, **variables: Any) -> str:
 
 def reference_pages(book: Handbook, lang: str, gettext: Gettext) -> dict[str, str]:
     """Every generated reference page of one language, by its path under `docs/`."""
-    return {FIELDS_PAGE: fields_page(gettext), CLI_PAGE: cli_page(gettext), DATA_PAGE: data_page(book, lang, gettext)}
+    return {FIELDS_PAGE: fields_page(gettext, lang), CLI_PAGE: cli_page(gettext, lang),
+            DATA_PAGE: data_page(book, lang, gettext)}
+
+
+def _english(text: str, lang: str) -> str:
+    """Text written in English in the code (a field's description, a command's help), marked as English on a page
+    in another language, so that a screen reader reads it as English."""
+    if lang == "en" or not text:
+        return text
+    return "\n\n".join(f'<span lang="en">{part}</span>' for part in text.split("\n\n"))
 
 
 # ---------------------------------------------------------------- Markdown helpers
@@ -229,17 +238,19 @@ def _description(row: FieldRow, overlay: bool, _: Gettext) -> str:
     return text
 
 
-def _table(model: type[BaseModel], _: Gettext, overlay: bool = False) -> list[str]:
+def _table(model: type[BaseModel], _: Gettext, overlay: bool = False, lang: str = "en") -> list[str]:
     headings = [_("Field"), _("Type"), _("Required"), _("Description"), _("Example")]
     lines = ["| " + " | ".join(headings) + " |", "|---|---|---|---|---|"]
     for row in model_fields(model):
         cells = [_code(row.path), type_words(row.info.annotation, _, list(row.info.metadata)),
                  _required(row.info, _), _description(row, overlay, _), _example(row.info)]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        cells = [*(_cell(c) for c in cells[:3]), _english(_cell(cells[3]), lang if row.info.description else "en"),
+                 _cell(cells[4])]
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
-def fields_page(gettext: Gettext = _identity) -> str:
+def fields_page(gettext: Gettext = _identity, lang: str = "en") -> str:
     """Every field of every kind of file, its type, whether it is required, its description and an example."""
     _ = gettext
     titles = {"case": _("Case study"), "recipe": _("Action recipe"), "toolkit": _("Toolkit"),
@@ -265,7 +276,7 @@ def fields_page(gettext: Gettext = _identity) -> str:
         if kind in FILES:
             out += [_("File: %(path)s. JSON Schema: %(schema)s.", path=_code(FILES[kind]),
                       schema=_link(f"../../schema/{kind}.schema.json", f"{kind}.schema.json")), ""]
-        out += [*_table(model, _), ""]
+        out += [*_table(model, _, lang=lang), ""]
     out += ["## " + _("Translations"), "",
             _("A translation holds only the text to translate, in the same structure as its source, plus "
               "`translated_from`. Every other field is optional: what is left out is shown in the source "
@@ -276,7 +287,7 @@ def fields_page(gettext: Gettext = _identity) -> str:
             out += [_("File: %(path)s. JSON Schema: %(schema)s.", path=_code(OVERLAY_FILES[kind]),
                       schema=_link(f"../../schema/{kind}-translation.schema.json",
                                    f"{kind}-translation.schema.json")), ""]
-        out += [*_table(model, _, overlay=True), ""]
+        out += [*_table(model, _, overlay=True, lang=lang), ""]
     return "\n".join(out)
 
 
@@ -295,29 +306,29 @@ def walk_commands(command: click.Command, name: str = "handbook",
                 yield from walk_commands(sub, sub_name, ctx)
 
 
-def _command_section(ctx: click.Context, command: click.Command, _: Gettext) -> list[str]:
+def _command_section(ctx: click.Context, command: click.Command, _: Gettext, lang: str = "en") -> list[str]:
     out = [f"## {ctx.command_path}", ""]
     if command.help:
-        out += [_text(click.unstyle(command.help).split("\f")[0].strip()), ""]
+        out += [_english(_text(click.unstyle(command.help).split("\f")[0].strip()), lang), ""]
     out += ["**" + _("Usage") + "**", "", "```", command.get_usage(ctx).removeprefix("Usage: ").strip(), "```", ""]
     options = [param.get_help_record(ctx) for param in command.get_params(ctx)
                if isinstance(param, click.Option) and "--help" not in param.opts]
     records = [r for r in options if r is not None]
     if records:
         out += ["**" + _("Options") + "**", ""]
-        out += [f"- {_code(opts)}: {_text(help_text)}" if help_text else f"- {_code(opts)}"
+        out += [f"- {_code(opts)}: {_english(_text(help_text), lang)}" if help_text else f"- {_code(opts)}"
                 for opts, help_text in records]
         out.append("")
     if isinstance(command, click.Group):
         subs = [(n, command.get_command(ctx, n)) for n in command.list_commands(ctx)]
         out += ["**" + _("Commands") + "**", ""]
-        out += [f"- {_code(f'{ctx.command_path} {n}')}: {_text(sub.get_short_help_str(200))}"
+        out += [f"- {_code(f'{ctx.command_path} {n}')}: {_english(_text(sub.get_short_help_str(200)), lang)}"
                 for n, sub in subs if sub is not None and not sub.hidden]
         out.append("")
     return out
 
 
-def cli_page(gettext: Gettext = _identity) -> str:
+def cli_page(gettext: Gettext = _identity, lang: str = "en") -> str:
     """Every command of `handbook` with its help, usage and options, from Click itself."""
     from .cli import cli
 
@@ -327,7 +338,7 @@ def cli_page(gettext: Gettext = _identity) -> str:
              "`handbook COMMAND --help` for the same text in a terminal; every command also takes `-h` or "
              "`--help`."), ""]
     for ctx, command in walk_commands(cli):
-        out += _command_section(ctx, command, _)
+        out += _command_section(ctx, command, _, lang)
     return "\n".join(out)
 
 
@@ -355,7 +366,8 @@ def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
         f"- {_link('data/cases.csv', 'cases.csv')}: "
         + _("one row per case study, for spreadsheets (CSV, UTF-8). Columns: %(columns)s.", columns=columns),
         f"- {_link('data/recipes.json', 'recipes.json')}: "
-        + _("every action recipe in this language, with its steps and worksheets (JSON)."),
+        + _("every action recipe in this language, with its steps, worksheets, research findings and sources "
+            "(JSON)."),
         "- " + _("JSON Schema of each kind of file: %(files)s.", files=", ".join(schemas)), "",
         "## " + _("How to read them"), "",
         "- " + _("**Stable ids.** Each case study and recipe has an `id`: the name of its file, like "
@@ -363,14 +375,16 @@ def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
                  "so you can link to it and join the files on it. `url` is the address of its page.")
         + ("" if book.settings.site_url else " " + _("It is relative to the data file: this handbook does not "
                                                       "say where it is published (`site_url`).")),
-        "- " + _("**Languages.** The text is in this language where a translation exists. `translation` "
-                 "says which: `source`, `translated`, `stale` (the translation may be out of date) or "
-                 "`missing` (the text is in the source language)."),
+        "- " + _("**Languages.** `lang` is the language of each record's text: this language where the text "
+                 "is written in it or translated into it, else the language it is written in. `translation` says "
+                 "which: `source` (written in this language), `translated`, `partial` (some text is not translated "
+                 "yet), `stale` (the translation may be out of date) or `missing` (not translated yet)."),
         "- " + _("**Safe spreadsheets.** A CSV cell that starts with `=`, `+`, `-` or `@` begins with an "
                  "apostrophe (`'`), so a spreadsheet shows it as text instead of running it as a formula. "
                  "Numbers, such as a negative longitude, are left as they are."),
-        "- " + _("**Sources.** Every outcome and challenge lists the ids of the sources that back it; the "
-                 "sources themselves are in the case's `sources`."),
+        "- " + _("**Sources.** Every outcome and challenge of a case study lists the ids of the sources that "
+                 "back it, and so do a recipe's research findings (and any step or pitfall that cites one); the "
+                 "sources themselves are in the case's or recipe's `sources`."),
         "",
         _("The same files come from `handbook export --format json --lang %(lang)s` and "
           "`handbook export --format csv --lang %(lang)s`; see the %(cli)s.", lang=lang,

@@ -24,7 +24,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .errors import HandbookError
-from .models import Case, Recipe, Toolkit
+from .models import Case, Recipe, Source, Toolkit
 from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
 from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
@@ -95,6 +95,26 @@ def commonmark_lists(text: str) -> str:
     return "\n".join(out)
 
 
+def in_lang(markup: Markup, code: str) -> Markup:
+    """Markdown blocks marked as written in `code` (a page's text left in its file's own language); the marks
+    become `<div lang>` in `mkdocs_hooks.on_page_content`. Nothing when `code` is empty."""
+    if not code or not markup:
+        return markup
+    return Markup(f"<!-- hb-lang {code} -->\n\n") + markup + Markup("\n\n<!-- /hb-lang -->")
+
+
+_BLOCK_START = re.compile(r"^(?: {4}|\s{0,3}(?:[-*+>#]|\d{1,9}[.)]|```|~~~))")
+
+
+def span_lang(markup: Any, code: str) -> Markup:
+    """Inline text (or each plain paragraph of Markdown) in a `<span lang>`: text in another language inside a
+    list item or a line. Lists, quotes and headings inside it are left as they are."""
+    if not code or not markup:
+        return Markup(escape(markup))
+    paragraphs = str(escape(markup)).split("\n\n")
+    return Markup("\n\n".join(p if _BLOCK_START.match(p) else f'<span lang="{code}">{p}</span>' for p in paragraphs))
+
+
 def list_item(text: str, indent: int = 4) -> Markup:
     """Markdown that continues inside a list item or definition: every line after the first indented."""
     first, *rest = text.split("\n")
@@ -120,12 +140,12 @@ class Renderer:
         self.print_links = print_links
         self.env = environment(book.root, "pages", lang)
         self.env.filters["mdtext"] = mdtext
+        self.env.filters["inlang"] = span_lang
         # print links, the handbook's own paper first (`paper` in handbook.yml)
         self.gettext = ui_gettext(book.root, lang)
         papers = [("a4", "A4"), ("letter", self._("Letter"))]  # `self._`: `make i18n` finds the string
         self.env.globals["papers"] = sorted(papers, key=lambda p: p[0] != book.settings.paper)
         self.output: dict[str, str] = {}
-        self.source_name = language_name(book.source_lang, lang, capital=False)
         self.values = placeholder_values(book.root, book.settings, lang, self._fork_institution())
         try:
             self.locale: Locale | None = Locale.parse(lang.replace("-", "_"))
@@ -177,8 +197,11 @@ class Renderer:
         self.output[relpath] = text
 
     def template(self, name: str, **context: Any) -> str:
+        context.setdefault("lang_of", _nowhere)
+        context.setdefault("source_name", "")
+        context.setdefault("partial", False)
         try:
-            return self.env.get_template(name).render(source_name=self.source_name, **context)
+            return self.env.get_template(name).render(**context)
         except jinja2.TemplateError as exc:
             file, line = template_error_place(exc, name)
             raise HandbookError(f"templates/pages/{file}:{line}: error: template: {exc}") from None
@@ -236,6 +259,23 @@ class Renderer:
             raise HandbookError(f"{path} is planned but no page is made for it (this is a bug: please report it)")
         return self.output.pop(path).encode("utf-8")
 
+    def translation(self, kind: str, slug: str) -> tuple[Any, dict[str, Any]]:
+        """The model of a case, recipe or toolkit in this language, and what its page template needs to tell the
+        reader which text is not in it: the state, the name of the file's own language, `partial`, and
+        `lang_of(*loc)`: the language of the text at a location when it is not this page's, else ''."""
+        model, state = self.book.localized(kind, slug, self.lang)
+        own = self.book.own_lang(kind, slug)
+        overlay = self.book.overlays.get((kind, slug, self.lang))
+        left = overlay.untranslated if overlay is not None and state != "missing" else ()
+
+        def lang_of(*loc: str | int) -> str:
+            if state == "missing":
+                return own
+            return own if any(loc[:len(u)] == u for u in left) else ""
+
+        return model, {"state": state, "partial": bool(left), "lang_of": lang_of,
+                       "source_name": language_name(own, self.lang, capital=False)}
+
     def _title(self, kind: str, slug: str) -> str:
         model, _ = self.book.localized(kind, slug, self.lang)
         if kind == "case":
@@ -247,6 +287,11 @@ class Renderer:
 
     def title(self, kind: str, slug: str) -> str:
         return self.titles[kind][slug]
+
+    def _card_langs(self, kind: str, slug: str) -> tuple[str, str]:
+        """The languages of a card's title and summary when they are not this page's (else '')."""
+        _, told = self.translation(kind, slug)
+        return told["lang_of"]("title"), told["lang_of"]("summary")
 
     def _cited_by(self, kind: str, slug: str) -> list[dict[str, str]]:
         """Pages that point at this case or recipe: related cases, recipes, toolkits (in that order)."""
@@ -278,21 +323,20 @@ class Renderer:
         return format_date(value, format="long", locale=self.locale) if self.locale else value.isoformat()
 
     def case_page(self, slug: str) -> None:
-        case, state = self.book.localized("case", slug, self.lang)
-        numbers = {s.id: i + 1 for i, s in enumerate(case.sources)}
+        case, told = self.translation("case", slug)
+        lang_of = told["lang_of"]
+        cite = Citations(case.sources)
 
-        def claims(items: list[Any]) -> list[Markup]:
-            out = []
-            for claim in items:
-                cited = sorted({numbers[sid]: sid for sid in claim.sources if sid in numbers}.items())
-                cites = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
-                mark = Markup(f'\u00a0<sup class="hb-cite">{cites}</sup>')  # no break: the mark stays by its word
-                out.append(list_item(self.md(claim.text) + mark))
-            return out
+        def claims(group: str) -> list[Markup]:
+            return [cite.claim(span_lang(self.md(c.text), lang_of(group, i, "text")), c.sources)
+                    for i, c in enumerate(getattr(case, group))]
+
+        def block(name: str) -> Markup:
+            return in_lang(self.md(getattr(case, name)), lang_of(name))
 
         source = self._source_file("case", slug)
         context = {
-            "case": case, "state": state, "edit_url": self.edit_url(source),
+            **told, "case": case, "edit_url": self.edit_url(source),
             # Material prints tag names as HTML, unescaped: they go into the front matter escaped.
             "tags": [str(escape(self.label("sectors", s))) for s in case.sectors]
             + [str(escape(self.label("models", m))) for m in case.models],
@@ -302,9 +346,8 @@ class Renderer:
             "place": self.place(case), "period": self.period(case), "scale": self.label("scales", case.scale),
             "sectors": [self.label("sectors", s) for s in case.sectors],
             "models": [self.label("models", m) for m in case.models],
-            "md": {"story": self.md(case.story), "decisions": self.md(case.decisions),
-                   "participants": self.md(case.participants)},
-            "outcomes": claims(case.outcomes), "challenges": claims(case.challenges),
+            "md": {"story": block("story"), "decisions": block("decisions"), "participants": block("participants")},
+            "outcomes": claims("outcomes"), "challenges": claims("challenges"),
             "recipes": [{"slug": r, "title": self.title("recipe", r)} for r in case.recipes],
             "related": [{"slug": c, "title": self.title("case", c)} for c in case.related],
             "cited_by": self._cited_by("case", slug),
@@ -313,42 +356,59 @@ class Renderer:
         self.write(f"cases/{slug}.md", self.template("case.md.j2", **context))
 
     def recipe_page(self, slug: str) -> None:
-        recipe, state = self.book.localized("recipe", slug, self.lang)
+        recipe, told = self.translation("recipe", slug)
         assert isinstance(recipe, Recipe)
+        lang_of = told["lang_of"]
         v = self.values
         sheets = {w.id: {"id": w.id, "title": fill(w.title, v), "intro": fill(w.intro or "", v)}
                   for w in recipe.worksheets}
         difficulty = {"starter": self._("Starter"), "intermediate": self._("Intermediate"),
                       "advanced": self._("Advanced")}[recipe.difficulty]
+        cite = Citations(recipe.sources)
         source = self._source_file("recipe", slug)
         context = {
-            "recipe": _Filled(recipe, v), "state": state, "slug": slug, "difficulty": difficulty,
+            **told, "recipe": _Filled(recipe, v), "slug": slug, "difficulty": difficulty,
             "edit_url": self.edit_url(source),
             "principles": [self.label("principles", p) for p in recipe.principles],
-            "md": {"goal": self.md(recipe.goal, v)},
-            "steps": [{"title": fill(s.title, v), "time": s.time, "md": self.md(s.text, v),
-                       "worksheet": sheets.get(s.worksheet or "")} for s in recipe.steps],
-            "pitfalls": [{"pitfall": fill(p.pitfall, v), "md": list_item(self.md(p.remedy, v))}
-                         for p in recipe.pitfalls],
+            "md": {"goal": in_lang(self.md(recipe.goal, v), lang_of("goal"))},
+            "steps": [{"title": fill(s.title, v), "time": s.time, "i": i,
+                       "md": in_lang(self.md(s.text, v), lang_of("steps", i, "text")),
+                       "worksheet": sheets.get(s.worksheet or ""), "cites": cite.marks(s.sources)}
+                      for i, s in enumerate(recipe.steps)],
+            "pitfalls": [{"pitfall": fill(p.pitfall, v), "i": i,
+                          "md": cite.claim(span_lang(self.md(p.remedy, v), lang_of("pitfalls", i, "remedy")),
+                                           p.sources)}
+                         for i, p in enumerate(recipe.pitfalls)],
+            "research": [cite.claim(self._strength(f.strength)
+                                    + span_lang(self.md(f.text, v), lang_of("research", i, "text")), f.sources)
+                         for i, f in enumerate(recipe.research)],
             "evidence": [{"slug": c, "title": self.title("case", c)} for c in recipe.evidence],
             "worksheets": list(sheets.values()), "print_links": self.print_links and bool(sheets),
-            "cited_by": self._cited_by("recipe", slug),
+            "cited_by": self._cited_by("recipe", slug), "sources": recipe.sources,
         }
         self.write(f"recipes/{slug}.md", self.template("recipe.md.j2", **context))
 
+    def _strength(self, strength: str) -> Markup:
+        """The lead-in that tells how strong the evidence behind a research finding is."""
+        label = {"supported": self._("Well supported."), "mixed": self._("Mixed evidence."),
+                 "thin": self._("Thin evidence.")}[strength]
+        return Markup(f'<strong class="hb-strength hb-strength--{strength}">{escape(label)}</strong> ')
+
     def toolkit_page(self, slug: str) -> None:
-        toolkit, state = self.book.localized("toolkit", slug, self.lang)
+        toolkit, told = self.translation("toolkit", slug)
         assert isinstance(toolkit, Toolkit)
         v = placeholder_values(self.book.root, self.book.settings, self.lang, toolkit.institution)
         recipes = []
         for r in toolkit.recipes:
             model, _ = self.book.localized("recipe", r, self.lang)
-            recipes.append({"slug": r, "title": fill(model.title, v), "summary": fill(model.summary, v)})
+            title_lang, summary_lang = self._card_langs("recipe", r)
+            recipes.append({"slug": r, "title": fill(model.title, v), "summary": fill(model.summary, v),
+                            "title_lang": title_lang, "summary_lang": summary_lang})
         source = self._source_file("toolkit", slug)
         context = {
-            "toolkit": _Filled(toolkit, v), "state": state, "slug": slug,
+            **told, "toolkit": _Filled(toolkit, v), "slug": slug,
             "edit_url": self.edit_url(source),
-            "md": {"intro": self.md(toolkit.intro, v)}, "recipes": recipes,
+            "md": {"intro": in_lang(self.md(toolkit.intro, v), told["lang_of"]("intro"))}, "recipes": recipes,
             "cases": [{"slug": c, "title": self.title("case", c)} for c in toolkit.cases],
             "print_links": self.print_links,
         }
@@ -359,7 +419,8 @@ class Renderer:
         for slug in sorted(self.book.cases, key=lambda s: (self.title("case", s).casefold(), s)):
             case, _ = self.book.localized("case", slug, self.lang)
             countries[case.place.country] = self.country(case.place.country)
-            cards.append({
+            title_lang, summary_lang = self._card_langs("case", slug)
+            cards.append({"title_lang": title_lang, "summary_lang": summary_lang,
                 "href": f"{slug}.html", "title": case.title, "summary": case.summary,
                 "place": self.place(case), "period": self.period(case),
                 "sectors": case.sectors, "models": case.models, "scale": case.scale,
@@ -392,17 +453,20 @@ class Renderer:
             if singular == "toolkit":
                 v = placeholder_values(self.book.root, self.book.settings, self.lang, model.institution)
             meta = model.time if singular == "recipe" else ""
-            items.append({"href": f"{slug}.html", "title": fill(model.title, v),
+            title_lang, summary_lang = self._card_langs(singular, slug)
+            items.append({"title_lang": title_lang, "summary_lang": summary_lang,
+                          "href": f"{slug}.html", "title": fill(model.title, v),
                           "summary": fill(model.summary, v), "meta": meta})
         self.write(f"{kind}/index.md", self.template("list_index.md.j2", title=title, lead=lead, items=items))
 
     def _prose_file(self, name: str) -> tuple[str, Path, str]:
         """(the file shown, its path, its translation state) of a prose page in this language."""
         files = self.book.pages[name]
+        own = self.book.page_lang(name)
         path = files.get(self.lang)
-        state = "source" if self.lang == self.book.source_lang else "translated"
+        state = "source" if self.lang == own else "translated"
         if path is None:
-            path, state = files[self.book.source_lang], "missing"
+            path, state = files[own], "missing"
         return f"{PAGES_FOLDER}/{path.name}", path, state
 
     def prose_page(self, name: str) -> None:
@@ -411,10 +475,13 @@ class Renderer:
         title, body = _split_title(text, name)
         featured = self._featured() if name == "index" else None
         intro, rest = _split_intro(body) if featured else ("", body)  # the featured toolkit follows the intro
+        own = self.book.page_lang(name)
+        foreign = own if state == "missing" else ""
         context = {
-            "title": fill(title, self.values), "intro": self.md(intro, self.values),
-            "body": self.md(rest, self.values), "state": state, "edit_url": self.edit_url(source),
-            "featured": featured,
+            "title": fill(title, self.values), "intro": in_lang(self.md(intro, self.values), foreign),
+            "body": in_lang(self.md(rest, self.values), foreign), "state": state,
+            "edit_url": self.edit_url(source), "featured": featured, "lang_of": lambda *loc: foreign,
+            "source_name": language_name(own, self.lang, capital=False),
         }
         self.write(f"{name}.md", self.template("page.md.j2", **context))
 
@@ -428,6 +495,31 @@ class Renderer:
         local = " · ".join(str(x) for x in (settings.group, settings.place) if x)  # a fork's group and place
         return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.html",
                 "local": local}
+
+
+def _nowhere(*loc: str | int) -> str:
+    """`lang_of` of a page whose text is all in the page's language."""
+    return ""
+
+
+class Citations:
+    """Numbered citation marks for the sources of one page: each id cited becomes `[n]`, a link to the n-th
+    source of the page's numbered list (the `sources_list` macro), in the order the file lists its sources."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.numbers = {s.id: i + 1 for i, s in enumerate(sources)}
+
+    def marks(self, ids: list[str]) -> Markup:
+        """The marks for `ids`, in number order, after a no-break space (the mark stays by its word)."""
+        cited = sorted({self.numbers[sid]: sid for sid in ids if sid in self.numbers}.items())
+        if not cited:
+            return Markup("")
+        links = " ".join(f'<a href="#source-{sid}">[{n}]</a>' for n, sid in cited)
+        return Markup(f'\u00a0<sup class="hb-cite">{links}</sup>')
+
+    def claim(self, text: Markup, ids: list[str]) -> Markup:
+        """Markdown `text` with its marks, ready to sit in a list item or a definition."""
+        return list_item(text + self.marks(ids))
 
 
 class _Filled:

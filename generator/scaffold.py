@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import yaml
@@ -22,6 +20,7 @@ CASE = """\
 # A case study. Replace every TODO, then run `handbook check`.
 # Every outcome and challenge cites at least one source listed at the bottom;
 # tell the case fairly: at least two challenges (limits, criticism, decline).
+lang: {lang}                     # the language you write it in (translations go in <slug>.<lang>.yaml)
 title: "TODO: the title, in plain text"
 summary: "TODO: one or two sentences shown on the case's card"
 place:
@@ -67,7 +66,9 @@ contributors: []
 RECIPE = """\
 # yaml-language-server: $schema=../../schema/recipe.schema.json
 # An action recipe. Replace every TODO, then run `handbook check`.
+# Back its central advice with at least one study or review (research and sources, below).
 # Text may use {{institution}}, {{place}} and {{group}}: they are filled in for each toolkit and fork.
+lang: {lang}                     # the language you write it in (translations go in <slug>.<lang>.yaml)
 title: "TODO: what it helps people do"
 summary: "TODO: one or two sentences shown on the recipe's card"
 goal: |
@@ -88,17 +89,30 @@ pitfalls:
   - pitfall: "TODO: what tends to go wrong"
     remedy: "TODO: what to do about it"
 evidence: []                  # slugs of case studies where this worked, or failed
+research:                     # what studies and reviews found about this advice, each citing a source below
+  - text: "TODO: what a study or review found, in your own words"
+    strength: mixed           # supported, mixed or thin: say where the evidence is mixed or thin
+    sources: [first-study]
 worksheets:
   - id: first-sheet
     title: "TODO: the sheet's title"
     blocks:
       - fields: [Date, Place, Facilitator]
       - prompt: {{text: "TODO: a question to answer", lines: 4}}
+sources:                      # steps and pitfalls may cite them too: `sources: [first-study]`
+  - id: first-study
+    title: "TODO: the title of a study or review that really exists"
+    author: "TODO: author or organisation"
+    year: TODO                # the year it was published
+    # publisher: ...
+    # url: https://...
+    kind: article             # book, report, article, web, video, law
 """
 
 TOOLKIT = """\
 # yaml-language-server: $schema=../schema/toolkit.schema.json
 # A toolkit: the path of recipes for one kind of place. Replace every TODO, then run `handbook check`.
+lang: {lang}                     # the language you write it in (translations go in <slug>.<lang>.yaml)
 title: "TODO: Start it at your ..."
 institution: "TODO: the word for the place, like library"
 summary: "TODO: one or two sentences shown on the card"
@@ -123,7 +137,7 @@ def new_file(root: Path, kind: str, slug: str) -> Path:
                             "at most 64 characters (like porto-alegre)")
     _require_handbook(root)
     path = root / FOLDERS[kind] / f"{slug}.yaml"
-    text = SKELETONS[kind].format(today=datetime.date.today().isoformat())
+    text = SKELETONS[kind].format(today=datetime.date.today().isoformat(), lang=_languages(root)[0])
     write_new(path, text)
     return path
 
@@ -133,9 +147,9 @@ def new_translation(root: Path, lang: str, source: Path) -> Path:
     if not re.fullmatch(LANG_PATTERN, lang):
         raise HandbookError(f"{lang!r} is not a language code (like es or pt-BR)")
     languages = _languages(root)
-    if lang not in languages[1:]:
-        raise HandbookError(f"{lang!r} is not one of the handbook's translated languages "
-                            f"({', '.join(languages[1:]) or 'none yet'}); add it to `languages` in handbook.yml first")
+    if lang not in languages:
+        raise HandbookError(f"{lang!r} is not one of the handbook's languages ({', '.join(languages)}); "
+                            f"add it first: `handbook i18n add {lang}`")
     shown = source
     source = source if source.is_absolute() else Path.cwd() / source
     kind = _kind_of(root, source)
@@ -146,6 +160,9 @@ def new_translation(root: Path, lang: str, source: Path) -> Path:
         doc = load_yaml(source, root)
     except LoadError as exc:
         raise HandbookError(f"{exc.problem.as_text()}\nfix the source file first") from None
+    own = doc.data.get("lang") if isinstance(doc.data, dict) else None
+    if lang == (own if isinstance(own, str) else languages[0]):
+        raise HandbookError(f"{shown} is written in {lang!r} already; a translation goes into another language")
     overlay = i18n.extract(doc.data, OVERLAYS[kind])
     header = (f"# yaml-language-server: $schema={_schema_rel(kind)}\n"
               f"# Translation of {source.name} into {lang}. Translate the text; keep the structure and the\n"
@@ -184,19 +201,6 @@ def _languages(root: Path) -> list[str]:
     return [str(lang) for lang in languages] if isinstance(languages, list) else ["en"]
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """Writes multi-line text as `|` blocks, so a translator sees paragraphs, not escaped newlines."""
-
-
-def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-
-_BlockDumper.add_representer(str, _str_presenter)
-
-
 def _kind_of(root: Path, source: Path) -> str:
     for kind, folder in FOLDERS.items():
         if source.parent.resolve() == (root / folder).resolve():
@@ -218,68 +222,3 @@ def write_new(path: Path, text: str) -> None:
         raise HandbookError(f"{path} already exists; nothing was written") from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-FORK_PARTS = ("handbook", "toolkits", "templates", "schema", "mkdocs.yml", "babel.cfg")
-
-FORK_SETTINGS = """\
-# yaml-language-server: $schema=schema/handbook.schema.json
-# The settings of this local handbook, made by `handbook init` for {group}.
-# Edit freely; run `handbook check` after.
-title: {title}
-description: {description}
-languages: {languages}          # the first is the language the content is written in; all keep being checked
-publish: [{lang}]               # the languages this site publishes
-complete_languages: []
-licence: {licence}
-paper: {paper}
-place: {place}
-group: {group_json}
-toolkit: {toolkit}              # the toolkit featured on the home page
-# site_url: https://...         # where you publish it: fills links in the printed worksheets
-# repo_url: https://...         # your repository: for "edit this page" links
-"""
-
-
-def init_fork(source: Path, target: Path, toolkit: str, lang: str, place: str, group: str,
-              paper: str | None = None) -> list[Path]:
-    """Write a ready-to-publish local handbook into `target`: content, templates and settings."""
-    from .validate import load_handbook
-
-    book = load_handbook(source)
-    if book.errors:
-        raise HandbookError(f"the handbook in {source} has errors; run `handbook check` there first")
-    if toolkit not in book.toolkits:
-        raise HandbookError(f"{toolkit!r} is not a toolkit of this handbook; choose one of "
-                            f"{', '.join(sorted(book.toolkits))}")
-    if lang not in book.settings.languages:
-        raise HandbookError(f"{lang!r} is not a language of this handbook; choose one of "
-                            f"{', '.join(book.settings.languages)}")
-    for name, value in (("--place", place), ("--group", group)):
-        if not value.strip() or "\n" in value:
-            raise HandbookError(f"{name} must be one line of text")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise HandbookError(f"{target} already exists and is not empty; nothing was written")
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for part in FORK_PARTS:
-        src = source / part
-        if src.is_dir():
-            shutil.copytree(src, target / part, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"))
-            written.append(target / part)
-        elif src.is_file():
-            shutil.copyfile(src, target / part)
-            written.append(target / part)
-    settings = book.settings
-    languages = settings.languages  # every translation stays valid; `publish` picks what is built
-    title = settings.text(settings.title, lang)
-    text = FORK_SETTINGS.format(
-        group=group, title=json.dumps(f"{title}: {place}", ensure_ascii=False),
-        description=json.dumps(settings.text(settings.description, lang) or title, ensure_ascii=False),
-        languages=json.dumps(languages), lang=lang, licence=settings.licence, paper=paper or settings.paper,
-        place=json.dumps(place, ensure_ascii=False), group_json=json.dumps(group, ensure_ascii=False),
-        toolkit=toolkit)
-    write_new(target / "handbook.yml", text)
-    written.append(target / "handbook.yml")
-    return written

@@ -20,7 +20,7 @@ WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")
 
 
 def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000", open_browser: bool = False) -> None:
-    """Build `lang` (default: the source language) and serve it with live reload until interrupted."""
+    """Build `lang` (default: the first language handbook.yml publishes) and serve it with live reload."""
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
@@ -28,7 +28,7 @@ def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000",
     book = load_handbook(root)
     if book.errors:
         raise ContentError(book.problems)
-    lang = lang or book.source_lang
+    lang = lang or book.settings.published[0]
     if lang not in book.settings.languages:
         raise HandbookError(f"{lang} is not a language of this handbook "
                             f"(handbook.yml lists {', '.join(book.settings.languages)})")

@@ -21,13 +21,24 @@ from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
 LOCALES = "templates/locales"
-_PLACEHOLDER = re.compile(r"\{(institution|place|group)\}")
-
+_PLACEHOLDER = re.compile(r"\{(institution|place|group)(?::([^\W\d_]{1,20}))?\}")
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """Replace `{institution}`, `{place}` and `{group}` by plain substitution; nothing is ever evaluated."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    """Replace `{institution}`, `{place}` and `{group}` by plain substitution; nothing is ever evaluated.
+
+    `{group:de}` is the group's name after the word "de": its form in `group_forms` (handbook.yml, per language,
+    like "del Hospital del Mar"), else the word and the name ("de Hospital del Mar"). So a translator writes
+    the grammar of their language, and the group gives the forms its name takes."""
+    def value(match: re.Match[str]) -> str:
+        name, word = match.group(1), match.group(2)
+        if name not in values:
+            return match.group(0)
+        if word is None:
+            return values[name]
+        return values.get(f"{name}:{word}") or f"{word} {values[name]}"
+
+    return _PLACEHOLDER.sub(value, text)
 
 
 @functools.cache
@@ -118,11 +129,16 @@ def placeholder_values(root: Path, settings: Any, lang: str, institution: str | 
     """Values for `{institution}`, `{place}` and `{group}`: the toolkit's word and the fork's settings,
     or a generic phrase in `lang` ("your institution") where there is none."""
     _ = translations(root, lang).gettext
-    return {
+    values = {
         "institution": institution or _("your institution"),
         "place": settings.place or _("your area"),
         "group": settings.group or _("your group"),
     }
+    for name in ("place", "group"):  # the forms a fork gives its own name and place take (`group_forms`)
+        if getattr(settings, name, None):
+            forms = (getattr(settings, f"{name}_forms", None) or {}).get(lang, {})
+            values.update({f"{name}:{word}": text for word, text in forms.items()})
+    return values
 
 
 def ui_gettext(root: Path, lang: str) -> Callable[..., str]:

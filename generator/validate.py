@@ -43,6 +43,7 @@ from .models import (
     Case,
     Recipe,
     Settings,
+    Source,
     Toolkit,
     Vocabulary,
 )
@@ -52,7 +53,7 @@ M = TypeVar("M", bound=BaseModel)
 MODELS: dict[str, type[BaseModel]] = {"case": Case, "recipe": Recipe, "toolkit": Toolkit}
 PAGES_FOLDER = "handbook/pages"
 PLACEHOLDERS = ("institution", "place", "group")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)(?::[^\W\d_]{1,20})?\}")
 _SLUG = re.compile(SLUG_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
 
@@ -77,6 +78,7 @@ class Overlay:
     doc: Document
     model: BaseModel
     stale: bool
+    untranslated: tuple[Path_, ...] = ()  # text it leaves in the file's own language (a partial translation)
 
 
 @dataclass
@@ -109,15 +111,29 @@ class Handbook:
                                                      "toolkit": self.toolkits}
         return by_kind[kind]
 
+    def own_lang(self, kind: str, slug: str) -> str:
+        """The language a case, recipe or toolkit is written in: its `lang`, else the handbook's first language."""
+        return str(self.entries(kind)[slug].model.lang or self.source_lang)
+
     def localized(self, kind: str, slug: str, lang: str) -> tuple[Any, str]:
-        """The model in `lang` and its translation state: source, translated, stale or missing."""
+        """The model in `lang` and its translation state: source (written in `lang`), translated, partial (some
+        text left in the file's own language), stale (its source changed since) or missing (shown in its own
+        language)."""
         entry = self.entries(kind)[slug]
-        if lang == self.source_lang:
+        if lang == (entry.model.lang or self.source_lang):
             return entry.model, "source"
         overlay = self.overlays.get((kind, slug, lang))
         if overlay is None:
             return entry.model, "missing"
-        return overlay.model, "stale" if overlay.stale else "translated"
+        return overlay.model, "stale" if overlay.stale else "partial" if overlay.untranslated else "translated"
+
+    def page_lang(self, name: str) -> str:
+        """The language a prose page is written in: `NAME.md` is in the first language; a page that exists only
+        as `NAME.LANG.md` files is in the first of its languages that `languages` lists."""
+        files = self.pages[name]
+        if self.source_lang in files:
+            return self.source_lang
+        return next((lang for lang in self.settings.languages if lang in files), next(iter(files)))
 
 
 def load_handbook(root: Path, cache: ParseCache | None = None,
@@ -258,6 +274,7 @@ def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Documen
         model = _model(book, doc, MODELS[kind])
         if model is not None:
             book.entries(kind)[slug] = Entry(kind, slug, doc, model)
+            _check_lang(book, doc, getattr(model, "lang", None))
         _check_placeholders(book, doc, kind, {(p.line, p.col) for p in book.problems[before:]})
     book.broken |= {f"{FOLDERS[kind]}/{slug}.yaml" for slug in written - set(book.entries(kind))}
     for path, slug, lang in overlays:
@@ -296,15 +313,21 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
     if SETTINGS_FILE in book.broken:  # the languages are unknown: only the translation's own YAML is checked
         _load(book, path)
         return
-    if lang not in book.settings.languages[1:]:
-        listed = ", ".join(book.settings.languages[1:]) or "none"
+    if lang not in book.settings.languages:
+        listed = ", ".join(book.settings.languages)
         book.problems.append(Problem(shown, 1, 1, "", f"this is a translation into {lang!r}, which is not one of "
-                                     f"the translated languages in {SETTINGS_FILE} ({listed}); add it to "
-                                     "`languages` there, or rename or delete this file"))
+                                     f"the languages in {SETTINGS_FILE} ({listed}); add it to `languages` there "
+                                     "(`handbook i18n add` does it), or rename or delete this file"))
         return
     if source is None:
         book.problems.append(Problem(shown, 1, 1, "", f"this is a translation of {slug}.yaml, which does not exist; "
                                      "rename or delete it"))
+        return
+    own = _declared_lang(source) or book.source_lang
+    if lang == own:
+        book.problems.append(Problem(shown, 1, 1, "", f"{slug}.yaml is written in {lang!r} already (its `lang`), so "
+                                     "it needs no translation into it; delete this file, or merge its text into "
+                                     f"{slug}.yaml"))
         return
     doc = _load(book, path)
     if doc is None:
@@ -334,7 +357,24 @@ def _load_overlay(book: Handbook, kind: str, path: Path, slug: str, lang: str, s
                                      "is not translated", "warning"))
         return
     stale = doc.data.get("translated_from") != current
-    book.overlays[(kind, slug, lang)] = Overlay(kind, slug, lang, doc, model, stale)
+    untranslated = tuple(i18n.untranslated(source.data, doc.data, OVERLAYS[kind]))
+    book.overlays[(kind, slug, lang)] = Overlay(kind, slug, lang, doc, model, stale, untranslated)
+
+
+def _declared_lang(doc: Document) -> str | None:
+    """The `lang` a content file declares (None when it declares none, or something that is not text)."""
+    value = doc.data.get("lang") if isinstance(doc.data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _check_lang(book: Handbook, doc: Document, lang: str | None) -> None:
+    """A file's `lang` must be one of the handbook's languages (when those are known)."""
+    if lang is None or lang in book.settings.languages or SETTINGS_FILE in book.broken:
+        return
+    line, col = doc.where(("lang",))
+    book.problems.append(Problem(doc.path, line, col, "lang", f"{lang!r} is not one of the languages in "
+                                 f"{SETTINGS_FILE} ({', '.join(book.settings.languages)}); add it there "
+                                 f"(`handbook i18n add {lang}`) or write one of them"))
 
 
 def _load_pages(book: Handbook) -> None:
@@ -357,7 +397,12 @@ def _load_pages(book: Handbook) -> None:
             book.problems.append(Problem(shown, 1, 1, "", "page files are named NAME.md or NAME.LANG.md, with a "
                                          "language listed in handbook.yml"))
             continue
-        book.pages.setdefault(parts[0], {})[lang] = path
+        versions = book.pages.setdefault(parts[0], {})
+        if lang in versions:
+            book.problems.append(Problem(shown, 1, 1, "", f"{versions[lang].name} is this page in {lang!r} already; "
+                                         "keep one of the two files"))
+            continue
+        versions[lang] = path
     if "index" not in book.pages:
         book.problems.append(Problem(PAGES_FOLDER, 1, 1, "", "index.md (the home page) is missing"))
 
@@ -570,27 +615,7 @@ def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
                                          "a case cannot be related to itself; remove it"))
         else:
             _ref(book, doc, ("related", i), c, book.cases, "case study")
-    ids: dict[str, int] = {}
-    for i, source in enumerate(case.sources):
-        if source.id in ids:
-            line, col = doc.where(("sources", i, "id"))
-            book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
-                                         f"{source.id!r} is already the id of sources[{ids[source.id]}]; "
-                                         "give each source its own id"))
-        ids.setdefault(source.id, i)
-    cited: set[str] = set()
-    for group in ("outcomes", "challenges"):
-        for i, claim in enumerate(getattr(case, group)):
-            for j, sid in enumerate(claim.sources):
-                cited.add(sid)
-                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id",
-                     "no source listed in this file has that id")
-    for sid, i in ids.items():
-        if sid not in cited:
-            line, col = doc.where(("sources", i, "id"))
-            book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
-                                         f"{sid!r} is never cited by an outcome or challenge; cite it or "
-                                         "remove it", "warning"))
+    _check_sources(book, doc, case, ("outcomes", "challenges"), "an outcome or challenge")
 
 
 def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
@@ -611,6 +636,39 @@ def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
         if step.worksheet is not None:
             _ref(book, doc, ("steps", i, "worksheet"), step.worksheet, sheets, "worksheet id",
                  "no worksheet of this recipe has that id")
+    _check_sources(book, doc, recipe, ("research", "steps", "pitfalls"), "a research finding, step or pitfall")
+
+
+def _check_sources(book: Handbook, doc: Document, model: Case | Recipe, groups: tuple[str, ...],
+                   citers: str) -> None:
+    """The file's source ids are unique, every id its `groups` cite is listed, and every source is cited
+    (else a warning naming `citers`, what may cite it)."""
+    ids = _source_ids(book, doc, model.sources)
+    cited: set[str] = set()
+    for group in groups:
+        for i, item in enumerate(getattr(model, group)):
+            for j, sid in enumerate(item.sources):
+                cited.add(sid)
+                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id",
+                     "no source listed in this file has that id")
+    for sid, i in ids.items():
+        if sid not in cited:
+            line, col = doc.where(("sources", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
+                                         f"{sid!r} is never cited by {citers}; cite it or remove it", "warning"))
+
+
+def _source_ids(book: Handbook, doc: Document, sources: list[Source]) -> dict[str, int]:
+    """Each source id with the index of its first source; a repeated id is an error."""
+    ids: dict[str, int] = {}
+    for i, source in enumerate(sources):
+        if source.id in ids:
+            line, col = doc.where(("sources", i, "id"))
+            book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
+                                         f"{source.id!r} is already the id of sources[{ids[source.id]}]; "
+                                         "give each source its own id"))
+        ids.setdefault(source.id, i)
+    return ids
 
 
 def _check_placeholders(book: Handbook, doc: Document, kind: str, taken: set[tuple[int, int]]) -> None:
@@ -653,6 +711,14 @@ def _check_settings(book: Handbook, doc: Document | None) -> None:
     toolkit = book.settings.toolkit
     if toolkit is not None:
         _ref(book, doc, ("toolkit",), toolkit, book.toolkits, "toolkit")
+    from .languages import unsupported
+
+    for i, lang in enumerate(book.settings.languages):
+        why = unsupported(lang)
+        if why:
+            line, col = doc.where(("languages", i))
+            book.problems.append(Problem(doc.path, line, col, f"languages[{i}]", f"{why}; the site cannot be built "
+                                         "in it"))
     for i, lang in enumerate(book.settings.complete_languages):
         if lang not in book.settings.languages:
             line, col = doc.where(("complete_languages", i))
@@ -661,11 +727,13 @@ def _check_settings(book: Handbook, doc: Document | None) -> None:
 
 
 def _check_vocabulary(book: Handbook, doc: Document | None) -> None:
+    from .languages import unsupported
+
     if doc is None:
         return
     for vocab in ("scales", "sectors", "models", "principles"):
         for value, labels in getattr(book.vocabulary, vocab).items():
-            missing = [lang for lang in book.settings.languages if lang not in labels]
+            missing = [lang for lang in book.settings.languages if lang not in labels and not unsupported(lang)]
             if missing:
                 line, col = doc.where((vocab, value))
                 book.problems.append(Problem(doc.path, line, col, f"{vocab}.{value}",

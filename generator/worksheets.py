@@ -90,6 +90,7 @@ class SectionView:
     state: str
     address: str
     sheets: list[SheetView]
+    source_language: str = ""  # the name of the language the recipe is written in, for the untranslated note
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class CoverView:
     place: str
     group: str
     stakeholders: list[str]
+    source_language: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,6 @@ class DocumentView:
     title: str
     handbook_title: str
     licence: str
-    source_language: str
     page_size: str
     date: str
     sections: list[SectionView]
@@ -163,9 +164,9 @@ def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefi
     recipe, state = book.localized("recipe", slug, lang)
     row_label = translations(book.root, lang).gettext("%(column)s, row %(row)s")
     sheets = [_sheet(recipe, sheet, prefix, values, row_label) for sheet in recipe.worksheets]
-    content_lang = book.source_lang if state == "missing" else lang
-    return SectionView(slug, fill(recipe.title, values), content_lang, state,
-                       _address(book, lang, "recipes", slug), sheets)
+    own = book.own_lang("recipe", slug)
+    return SectionView(slug, fill(recipe.title, values), own if state == "missing" else lang, state,
+                       _address(book, lang, "recipes", slug), sheets, _language_name(own, lang))
 
 
 def _language_name(code: str, lang: str) -> str:
@@ -188,7 +189,7 @@ def _document(book: Handbook, lang: str, paper: str, title: str, sections: list[
               cover: CoverView | None = None) -> DocumentView:
     settings = book.settings
     return DocumentView(lang, title, settings.text(settings.title, lang), settings.licence,
-                        _language_name(book.source_lang, lang), PAPERS[paper], build_date(), sections, cover)
+                        PAPERS[paper], build_date(), sections, cover)
 
 
 def recipe_document(book: Handbook, slug: str, lang: str, paper: str) -> DocumentView:
@@ -210,9 +211,10 @@ def pack_document(book: Handbook, slug: str, lang: str, paper: str) -> DocumentV
             prefix = recipe if recipe not in toolkit.recipes[: n - 1] else f"{recipe}-{n}"
             sections.append(_section(book, recipe, lang, values, prefix))
     cover = CoverView(fill(toolkit.title, values), fill(toolkit.summary, values),
-                      book.source_lang if state == "missing" else lang, state,
+                      book.own_lang("toolkit", slug) if state == "missing" else lang, state,
                       _address(book, lang, "toolkits", slug), book.settings.place or "", book.settings.group or "",
-                      [fill(s, values) for s in toolkit.stakeholders])
+                      [fill(s, values) for s in toolkit.stakeholders],
+                      _language_name(book.own_lang("toolkit", slug), lang))
     return _document(book, lang, paper, cover.title, sections, cover)
 
 

@@ -57,6 +57,21 @@ MISTAKES = {
         f"{CASE}:34:9: error: sources[1].id: 'santos-1998' is already the id of sources[0]; "
         "give each source its own id",
     ),
+    "unknown source id in a recipe step": (
+        (RECIPE, "worksheet: stakeholder-map", "worksheet: stakeholder-map\n    sources: [fung-2005]"),
+        f"{RECIPE}:12:15: error: steps[0].sources[0]: 'fung-2005' is not a known source id; did you mean "
+        "'fung-2006'?",
+    ),
+    "two sources with one id in a recipe": (
+        (RECIPE, "    kind: article\n", "    kind: article\n  - id: fung-2006\n    title: The same id again\n"
+         "    year: 2006\n"),
+        f"{RECIPE}:32:9: error: sources[1].id: 'fung-2006' is already the id of sources[0]; give each source its "
+        "own id",
+    ),
+    "research finding without its strength": (
+        (RECIPE, "    strength: supported\n", ""),
+        f"{RECIPE}:22:5: error: research[0].strength: is required but missing",
+    ),
     "unknown worksheet id in a step": (
         (RECIPE, "worksheet: stakeholder-map", "worksheet: stakeholders-map"),
         f"{RECIPE}:11:16: error: steps[0].worksheet: 'stakeholders-map' is not a known worksheet id; "
@@ -123,7 +138,19 @@ NEW_FILES = {
     "overlay into a language the handbook does not have": (
         ("handbook/cases/porto-alegre.pt.yaml", "translated_from: 0123456789ab\ntitle: Orçamento participativo\n"),
         "handbook/cases/porto-alegre.pt.yaml:1:1: error: this is a translation into 'pt', which is not one of the "
-        "translated languages in handbook.yml (es); add it to `languages` there, or rename or delete this file",
+        "languages in handbook.yml (en, es); add it to `languages` there (`handbook i18n add` does it), or rename "
+        "or delete this file",
+    ),
+    "overlay into the language the file is written in": (
+        ("handbook/cases/porto-alegre.en.yaml", "translated_from: 0123456789ab\ntitle: Participatory budgeting\n"),
+        "handbook/cases/porto-alegre.en.yaml:1:1: error: porto-alegre.yaml is written in 'en' already (its `lang`), "
+        "so it needs no translation into it; delete this file, or merge its text into porto-alegre.yaml",
+    ),
+    "recipe translation with a research finding too many": (
+        ("handbook/recipes/who-is-missing.es.yaml",
+         "translated_from: 0123456789ab\nresearch:\n  - text: Uno.\n  - text: Dos.\n"),
+        "handbook/recipes/who-is-missing.es.yaml:2:1: error: research: has 2 items but the source has 1; keep the "
+        "same items in the same order",
     ),
     "language code that is not one": (
         ("handbook/cases/porto-alegre.e-s.yaml", "title: x\n"),
@@ -178,6 +205,17 @@ def test_an_unused_source_is_a_warning_that_fails_only_with_strict(
     assert strict.exit_code == 1
     assert strict.stdout == f"{warning}\n0 errors and 1 warning in 1 file\n"
     assert strict.stderr == "--strict counts warnings as errors\n"
+
+
+def test_a_recipe_source_that_nothing_cites_is_a_warning_naming_what_may_cite_it(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / RECIPE, "    kind: article\n", "    kind: article\n  - id: einstein-2019\n"
+         "    title: Who Participates in Local Government?\n    year: 2019\n")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 0
+    assert result.output == (f"{RECIPE}:32:9: warning: sources[1]: 'einstein-2019' is never cited by a research "
+                             "finding, step or pitfall; cite it or remove it\n0 errors and 1 warning in 1 file\n")
 
 
 def test_a_placeholder_that_will_not_be_filled_is_a_warning(

@@ -51,6 +51,17 @@ def test_the_json_export_loads_back_into_the_models(handbook: Handbook, lang: st
         Recipe.model_validate({k: v for k, v in item.items() if k not in EXPORT_ONLY})
 
 
+def test_the_json_export_carries_each_recipes_sources_and_research(tiny_handbook: Path, handbook: Handbook) -> None:
+    result = handbook(tiny_handbook, "export", "--format", "json")
+    assert result.exit_code == 0, result.output
+    recipe = json.loads(result.stdout)["recipes"][0]
+    assert recipe["sources"] == [{"id": "fung-2006", "title": "Varieties of Participation in Complex Governance",
+                                  "year": 2006, "author": "Archon Fung", "publisher": "Public Administration Review",
+                                  "kind": "article"}]
+    assert recipe["research"] == [{"text": "Who takes part is a choice in the design of a meeting, not a given.",
+                                   "sources": ["fung-2006"], "strength": "supported"}]
+
+
 def test_the_csv_export_reads_with_the_csv_module_and_has_a_header_row(handbook: Handbook) -> None:
     result = handbook(ROOT, "export", "--format", "csv")
     assert result.exit_code == 0, result.output
@@ -233,9 +244,10 @@ def test_the_blank_case_in_contributing_is_what_handbook_new_case_writes() -> No
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- blank-case: start.*?-->\n```yaml\n(.*?)```\n<!-- blank-case: end -->", text, re.S)
     assert match, "CONTRIBUTING.md has lost its blank case"
-    assert match.group(1) == CASE.format(today="YYYY-MM-DD"), (
+    assert match.group(1) == CASE.format(today="YYYY-MM-DD", lang="en"), (
         "the blank case in CONTRIBUTING.md differs from generator/scaffold.py's CASE: paste the output of "
-        "`python -c 'from generator.scaffold import CASE; print(CASE.format(today=\"YYYY-MM-DD\"), end=\"\")'`")
+        "`python -c 'from generator.scaffold import CASE; "
+        "print(CASE.format(today=\"YYYY-MM-DD\", lang=\"en\"), end=\"\")'`")
 
 
 def test_every_command_and_make_target_in_contributing_exists() -> None:

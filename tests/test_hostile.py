@@ -212,6 +212,7 @@ def texts(book: Handbook, lang: str) -> dict[str, list[str]]:
     labels = [book.vocabulary.label(vocab, value, lang) for vocab, value in
               (("sectors", "hostile-sector"), ("models", "hostile-model"), ("scales", "hostile-scale"))]
     source = case.sources[0]
+    study = recipe.sources[0]
     sheet = recipe.worksheets[0]
     return {
         "cases/hostile-case.html": [case.title, case.summary, case.place.name, case.place.region or "",
@@ -222,7 +223,9 @@ def texts(book: Handbook, lang: str) -> dict[str, list[str]]:
                                         *map(f, recipe.you_need), *(f(s.title) for s in recipe.steps),
                                         *(f(s.time) for s in recipe.steps if s.time),
                                         *(f(p.pitfall) for p in recipe.pitfalls), f(sheet.title),
-                                        f(sheet.intro or ""), f(recipe.goal.split("\n\n")[0]), case.title],
+                                        f(sheet.intro or ""), f(recipe.goal.split("\n\n")[0]), case.title,
+                                        *(f(finding.text) for finding in recipe.research), study.title,
+                                        study.author or "", study.publisher or ""],
         "recipes/index.html": [f(recipe.title), f(recipe.summary), f(recipe.time)],
         "toolkits/hostile-toolkit.html": [f(toolkit.title), f(toolkit.summary), *map(f, toolkit.stakeholders),
                                           *map(f, toolkit.decisions), f(recipe.title), case.title],

@@ -83,7 +83,7 @@ def spanish_fork(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fork = tmp_path_factory.mktemp("fork") / "hospital-bcn"
     out = run(source, "init", str(fork), "--toolkit", "hospital", "--lang", "es", "--place", "Barcelona",
               "--group", "Grupo del Hospital del Mar")
-    assert "Made a handbook for Grupo del Hospital del Mar" in out
+    assert "Made the handbook of Grupo del Hospital del Mar" in out
     run(fork, "build")
     return fork
 

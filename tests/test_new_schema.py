@@ -68,9 +68,9 @@ def test_a_skeleton_fails_check_until_its_todos_are_replaced_then_passes(
 def test_a_case_skeleton_asks_for_facts_instead_of_inventing_them(tiny_handbook: Path, handbook: Handbook) -> None:
     handbook(tiny_handbook, "new", "case", "my-first")
     lines = handbook(tiny_handbook, "check").output.splitlines()
-    assert "handbook/cases/my-first.yaml:9:12: error: place.country: 'TODO' must be a two-letter ISO 3166-1 country " \
+    assert "handbook/cases/my-first.yaml:10:12: error: place.country: 'TODO' must be a two-letter ISO 3166-1 country " \
            "code in capitals, like BR or ES" in lines
-    assert "handbook/cases/my-first.yaml:14:10: error: period.start: must be a whole number, like 1998, not 'TODO'" \
+    assert "handbook/cases/my-first.yaml:15:10: error: period.start: must be a whole number, like 1998, not 'TODO'" \
            in lines
 
 
@@ -150,7 +150,10 @@ def test_new_translation_writes_overlays_that_check_accepts(
     assert check.output.splitlines() == ["toolkits/school.es.yaml:" + untranslated.format("school"),
                                          "0 errors and 1 warning in 1 file"], "one text translated: it is used"
     book = load_handbook(tiny_handbook)
-    assert book.localized("recipe", "who-is-missing", "es")[1] == "translated"
+    assert book.localized("recipe", "who-is-missing", "es")[1] == "partial"  # the rest is still English
+    status = handbook(tiny_handbook, "i18n", "status").output
+    assert "  partial  handbook/recipes/who-is-missing.es.yaml (not translated: title, summary, steps[0].title" \
+        in status, status
     assert book.localized("toolkit", "school", "es")[1] == "missing"
 
 
@@ -165,8 +168,10 @@ def test_new_translation_never_overwrites_a_translation(tiny_handbook: Path, han
 
 
 @pytest.mark.parametrize(("lang", "path", "message"), [
-    ("pt", "handbook/cases/porto-alegre.yaml", "'pt' is not one of the handbook's translated languages (es); "
-     "add it to `languages` in handbook.yml first"),
+    ("pt", "handbook/cases/porto-alegre.yaml", "'pt' is not one of the handbook's languages (en, es); "
+     "add it first: `handbook i18n add pt`"),
+    ("en", "handbook/cases/porto-alegre.yaml", "{root}/handbook/cases/porto-alegre.yaml is written in 'en' already; a "
+     "translation goes into another language"),
     ("Spanish", "handbook/cases/porto-alegre.yaml", "'Spanish' is not a language code (like es or pt-BR)"),
     ("es", "handbook/pages/index.md", "{root}/handbook/pages/index.md is not a case, recipe or toolkit file (in "
      "handbook/cases, handbook/recipes, toolkits)"),

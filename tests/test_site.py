@@ -69,6 +69,52 @@ def test_the_case_index_holds_every_card_without_javascript(book: Path, lang: st
         assert (book / "site" / lang / "cases" / f"{slug}.html").is_file()
 
 
+def sources_shown(page: str) -> list[tuple[str, str]]:
+    """(id, text a reader sees) of each entry of a page's numbered sources list, in order."""
+    ordered = re.search(r'<ol class="hb-sources">(.*?)</ol>', page, re.S)
+    assert ordered is not None, "a numbered list of sources"
+    entries = re.findall(r'<li id="source-([a-z0-9-]+)">(.*?)</li>', ordered.group(1), re.S)
+    return [(sid, html.unescape(re.sub(r"<[^>]+>", "", entry))) for sid, entry in entries]
+
+
+def citation_marks(page: str) -> list[tuple[str, int]]:
+    """(source id, number shown) of every [n] mark on a page."""
+    marks = "".join(re.findall(r'<sup class="hb-cite">(.*?)</sup>', page, re.S))
+    return [(sid, int(n)) for sid, n in re.findall(r'href="#source-([a-z0-9-]+)">\[(\d+)\]', marks)]
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_a_recipe_page_numbers_its_citations_and_lists_its_sources(book: Path, lang: str) -> None:
+    """A reader sees [n] marks by the research findings, steps and pitfalls; each leads to the n-th entry of the
+    numbered sources list at the foot of the page, which lists the recipe's sources in the file's order."""
+    for path in sorted((REPO / "handbook" / "recipes").glob("*.yaml")):
+        if "." in path.stem:
+            continue
+        recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
+        page = (book / "site" / lang / "recipes" / f"{path.stem}.html").read_text(encoding="utf-8")
+        listed = sources_shown(page)
+        assert [sid for sid, _ in listed] == [source["id"] for source in recipe["sources"]]
+        for (_, shown), source in zip(listed, recipe["sources"], strict=True):
+            assert source["title"] in shown and str(source["year"]) in shown
+        numbers = {sid: i + 1 for i, (sid, _) in enumerate(listed)}
+        cited = citation_marks(page)
+        assert cited and all(numbers[sid] == n for sid, n in cited), f"{path.stem}: [n] leads to the n-th source"
+        assert {sid for sid, _ in cited} == set(numbers), f"{path.stem}: every listed source is cited on the page"
+        findings = re.search(r'<h2 id="[^"]+">[^<]+</h2>\s*<ul>\s*<li>\s*(?:<p>)?<strong class="hb-strength', page)
+        assert findings is not None, f"{path.stem}: the research findings, each led by how strong its evidence is"
+    english = (book / "site" / "en" / "recipes" / "open-books.html").read_text(encoding="utf-8")
+    assert '<h2 id="what-the-research-says">What the research says</h2>' in english
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_the_open_data_of_each_language_carries_the_recipes_sources(book: Path, lang: str) -> None:
+    data = json.loads((book / "site" / lang / "data" / "recipes.json").read_text(encoding="utf-8"))
+    for item in data["recipes"]:
+        source = yaml.safe_load((REPO / "handbook" / "recipes" / f"{item['id']}.yaml").read_text(encoding="utf-8"))
+        assert item["sources"] == source["sources"]
+        assert [f["sources"] for f in item["research"]] == [f["sources"] for f in source["research"]]
+
+
 def test_the_root_page_lists_every_language_as_a_link(book: Path) -> None:
     page = (book / "site" / "index.html").read_text(encoding="utf-8")
     body = page.split("<body", 1)[1]  # the links a reader without JavaScript sees
@@ -145,11 +191,11 @@ def test_two_builds_of_the_same_content_are_identical_byte_for_byte(book: Path, 
 def test_a_broken_link_fails_the_build_naming_the_page_and_leaves_the_site_as_it_was(copy_of_built: Path) -> None:
     root = copy_of_built
     before = tree_digest(root / "site")
-    about = root / "handbook" / "pages" / "about.md"
+    about = root / "handbook" / "pages" / "about.en.md"
     about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en")
     assert result.exit_code == 1, result.output
-    assert "handbook/pages/about.md" in result.output and "no-such-page.md" in result.output, result.output
+    assert "handbook/pages/about.en.md" in result.output and "no-such-page.md" in result.output, result.output
     assert "the page about.md" in result.output, result.output
     assert "Traceback" not in result.output
     assert tree_digest(root / "site") == before, "a failed build changed site/"
@@ -158,11 +204,11 @@ def test_a_broken_link_fails_the_build_naming_the_page_and_leaves_the_site_as_it
 
 def test_no_strict_builds_despite_a_broken_link_and_warns(copy_of_built: Path) -> None:
     root = copy_of_built
-    about = root / "handbook" / "pages" / "about.md"
+    about = root / "handbook" / "pages" / "about.en.md"
     about.write_text(about.read_text(encoding="utf-8") + BROKEN_LINK, encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets", "--lang", "en", "--no-strict")
     assert result.exit_code == 0, result.output
-    assert re.search(r"en: warning: handbook/pages/about\.md: .*no-such-page\.md", result.output), result.output
+    assert re.search(r"en: warning: handbook/pages/about\.en\.md: .*no-such-page\.md", result.output), result.output
 
 
 def test_a_broken_template_fails_and_leaves_the_site_as_it_was(copy_of_built: Path) -> None:
