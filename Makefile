@@ -4,18 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: build test check check-github lint serve worksheets i18n schema clean
+.PHONY: build test check check-github lint serve worksheets i18n schema audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# setuptools boxes a note ("Editable installation ... be careful") on every editable install: not an error
+QUIET_INSTALL := PYTHONWARNINGS="ignore:Editable installation"
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(QUIET_INSTALL) $(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(QUIET_INSTALL) $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 ## build: create the venv, install, check the content and build the site into site/
@@ -56,6 +59,14 @@ i18n: $(VENV)/.installed
 ## schema: regenerate schema/*.json from the models
 schema: $(VENV)/.installed
 	$(BIN)/python -c "from pathlib import Path; from generator.schema import write_schemas; write_schemas(Path('.'))"
+
+## audit: the Nu Html Checker and Lighthouse (phone profile) on five page types in two languages, as one table.
+## Needs Java (apt-get install default-jre-headless), Node 20 with npm, and Debian's Chromium (/usr/bin/chromium).
+AUDIT_TOOLS := build/audit
+audit: $(VENV)/.installed
+	npm install --prefix $(AUDIT_TOOLS) --no-save --no-audit --no-fund --ignore-scripts --loglevel=error \
+		lighthouse@12.2.3 vnu-jar@26.9.27
+	$(BIN)/python benchmarks/audit.py --tools $(AUDIT_TOOLS)/node_modules
 
 clean:
 	rm -rf site build .pytest_cache .mypy_cache .ruff_cache

@@ -93,11 +93,11 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
     if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
         search["pipeline"] = ["trimmer"]
-    extra: dict[str, Any] = {"alternate": [{"name": language_name(code), "lang": code,
-                                            "link": f"../{code}/index.html"} for code in book.settings.published],
-                             "generator": False}
+    _ = ui_gettext(root, lang)
+    toc = str(_("On this page"))  # the contents on a phone (mkdocs_hooks.on_page_context)
+    extra: dict[str, Any] = {"alternate": alternates(book), "generator": False, "handbook_toc": toc}
     if serve:  # one language, at the root of the preview server: no language menu leading nowhere
-        extra = {"generator": False, "handbook_serve": {"root": str(root), "lang": lang}}
+        extra = {"generator": False, "handbook_toc": toc, "handbook_serve": {"root": str(root), "lang": lang}}
     content = mkdocs_settings(book, lang)
     config: dict[str, Any] = {
         "INHERIT": str(root / "mkdocs.yml"),
@@ -122,6 +122,17 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def alternates(book: Handbook) -> list[dict[str, str]]:
+    """Each published language, for the language menu and the `hreflang` links: `root` is its site's address
+    (relative without a `site_url`), to which the hooks add the page's path (`mkdocs_hooks.on_page_context`)."""
+    site = book.settings.site_url
+    out = []
+    for code in book.settings.published:
+        root = f"{str(site).rstrip('/')}/{code}/" if site else f"../{code}/"
+        out.append({"name": language_name(code), "lang": code, "root": root, "link": f"{root}index.html"})
+    return out
 
 
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")
@@ -152,6 +163,9 @@ def _warnings(lang: str, outcome: Outcome, sources: dict[str, str]) -> list[str]
 
 
 REUSED = "nothing changed since the last build: reused it"
+NO_SITE_URL = ("note: handbook.yml sets no site_url, so the site names no address of its own: no canonical links "
+               "or sitemap, and the open data and worksheets give no web address; set site_url to where you "
+               "publish it")
 
 
 def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
@@ -192,6 +206,8 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
             raise ContentError(book.problems)
         langs = _languages(book, langs)
         _refuse_template_links(root)
+        if not book.settings.site_url:
+            progress(NO_SITE_URL)
         report = BuildReport(languages=langs)
         kept = _kept_languages(book, langs, site)
         _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, workers,
@@ -346,10 +362,10 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
 def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | None, progress: Progress) -> int:
     from .worksheets import build_worksheets
 
-    progress("Rendering worksheets")
     everything = set(langs) == set(book.settings.published)  # every sheet is made: the cache drops the others
     written = build_worksheets(book, langs, ["a4", "letter"], staging,
-                               cache_dir=caches / "worksheets" if caches else None, prune=everything)
+                               cache_dir=caches / "worksheets" if caches else None, prune=everything,
+                               progress=progress)
     return len(written)
 
 
@@ -383,10 +399,12 @@ def _world_readable(folder: Path) -> None:
 
 def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
     env = environment(book.root, "site", book.source_lang)
-    languages = [{"code": code, "name": language_name(code),
+    site = book.settings.site_url
+    home = f"{str(site).rstrip('/')}/" if site else None  # without a site_url, nothing absolute
+    languages = [{"code": code, "name": language_name(code), "href": f"{home or ''}{code}/index.html",
                   "title": book.settings.text(book.settings.title, code)} for code in langs]
     html = render(env, "site", "index.html.j2", title=book.settings.text(book.settings.title, book.source_lang),
-                  languages=languages, codes=langs)
+                  languages=languages, codes=langs, home=home)
     (staging / "index.html").write_text(html, encoding="utf-8")
 
 

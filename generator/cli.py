@@ -272,7 +272,8 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     if caches is None:
         click.echo(f"warning: {COMMITTED}", err=True)
     written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
-                               obj.root / "site", cache_dir=caches / "worksheets" if caches else None)
+                               obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
+                               progress=lambda line: click.echo(line, err=True))
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
 

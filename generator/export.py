@@ -22,8 +22,9 @@ _FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and t
 
 
 def _page_url(book: Handbook, lang: str, kind: str, slug: str) -> str:
+    """The page's address: absolute under `site_url`; without one, relative to the data file (`<lang>/data/`)."""
     base = book.settings.site_url
-    return f"{base.rstrip('/')}/{lang}/{kind}s/{slug}.html" if base else f"{kind}s/{slug}.html"
+    return f"{str(base).rstrip('/')}/{lang}/{kind}s/{slug}.html" if base else f"../{kind}s/{slug}.html"
 
 
 def _data(book: Handbook, lang: str, kind: str) -> dict[str, Any]:

@@ -5,6 +5,11 @@
 - The HTML of every page body is cleaned against an allow-list: contributed Markdown sits in our pages as
   Markdown (raw HTML escaped), and this makes sure no tag, attribute or link scheme outside the list
   (script, style, javascript: links, event handlers) can reach a reader, whatever the Markdown did.
+- Each page's `hreflang` links name the same page in every language (absolute under a `site_url`), and every
+  folder of pages has the `sitemap.xml` Material's language menu reads beside them.
+- A page outside the navigation (a case, recipe or toolkit: listing them all would put every title on every
+  page) gets its table of contents under its title, for phones, where Material's drawer has none for it.
+- Material's source maps are not shipped.
 - In `handbook build`, MkDocs runs in a process of its own and reads each page as soon as the build has
   written it (`on_files`, `mkdocs_worker.py`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
@@ -19,6 +24,7 @@ import html
 import logging
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import nh3
@@ -59,6 +65,8 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 def on_files(files: Any, config: Any) -> Any:
     """While `handbook build` still writes the pages (`mkdocs_worker.Stream`), MkDocs gets the files of its
     plan, in order, as files that wait until they are written when they are read or copied."""
+    for source_map in [f for f in files if f.src_uri.endswith(".map")]:  # Material's: 1 MB a language, unused
+        files.remove(source_map)
     worker = sys.modules.get("generator.mkdocs_worker")  # never imported by a plain `mkdocs build`
     job: Any = getattr(worker, "ACTIVE", None)
     if job is None:
@@ -94,8 +102,37 @@ def on_page_read_source(page: Any, config: Any) -> None:
 
 
 def on_post_build(config: Any) -> None:
+    site = Path(config.site_dir)
+    _sitemaps_beside_pages(site)
+    _drop_source_map_comments(site / "assets")
     mark("mkdocs: site written")
     _read.clear()
+
+
+EMPTY_SITEMAP = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+
+
+def _sitemaps_beside_pages(site: Path) -> None:
+    """Material's language menu reads `sitemap.xml` beside the page each `hreflang` link names (the same page in
+    each language, `_alternates_of`): a folder without one would log a failed request on every page. The
+    language's own sitemap is MkDocs' (it lists the pages when the handbook has a `site_url`, else nothing);
+    the other folders get an empty one, which names no page twice."""
+    for folder in sorted({path.parent for path in site.rglob("*.html")}):
+        if not (folder / "sitemap.xml").exists():
+            (folder / "sitemap.xml").write_text(EMPTY_SITEMAP, encoding="utf-8")
+
+
+_SOURCE_MAP_COMMENT = re.compile(rb"\n?(?://# sourceMappingURL=[^\n]*|/\*# sourceMappingURL=[^*]*\*/)\s*$")
+
+
+def _drop_source_map_comments(assets: Path) -> None:
+    """Material's scripts and stylesheets name their source maps, which the site does not ship (`on_files`)."""
+    for path in sorted(assets.rglob("*.min.*")):
+        if path.suffix in (".js", ".css") and not path.is_symlink():
+            data = path.read_bytes()
+            kept = _SOURCE_MAP_COMMENT.sub(b"\n", data)
+            if kept != data:
+                path.write_bytes(kept)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -118,13 +155,55 @@ def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     if page.title:
         page.title = html.escape(html.unescape(str(page.title)), quote=True)
+    _alternates_of(config, page.url)
+    if page.content and nav is not None and page not in nav.pages:
+        page.content = _with_contents(page.content, page.toc, config.extra.get("handbook_toc") or "Contents")
     return context
+
+
+def _with_contents(content: str, toc: Any, title: str) -> str:
+    """A page outside the navigation (a case, recipe or toolkit) has no table of contents in Material's drawer:
+    on a phone it gets its own, under the title (handbook.css hides it where Material shows the sidebar's)."""
+    items = list(toc)
+    if len(items) == 1 and items[0].level == 1:
+        items = list(items[0].children)
+    if len(items) < 2 or "</h1>" not in content:
+        return content.replace(CONTENTS_HERE, "")
+
+    def entries(links: list[Any], depth: int) -> str:
+        out = []
+        for link in links:
+            text = html.escape(html.unescape(str(link.title)), quote=False)
+            inner = entries(list(link.children), depth + 1) if link.children and depth < 2 else ""
+            out.append(f'<li><a href="#{html.escape(link.id)}">{text}</a>{inner}</li>')
+        return f"<ul>{''.join(out)}</ul>"
+
+    contents = (f'<details class="hb-toc" data-search-exclude><summary>{html.escape(title)}</summary>'
+                f'<nav aria-label="{html.escape(title)}">{entries(items, 1)}</nav></details>')
+    if CONTENTS_HERE in content:  # where the page's template puts them: after its title and print links
+        return content.replace(CONTENTS_HERE, contents, 1)
+    head, rest = content.split("</h1>", 1)
+    return f"{head}</h1>\n{contents}{rest}"
+
+
+CONTENTS_HERE = '<div class="hb-contents"></div>'
+
+
+def on_template_context(context: Any, template_name: str, config: Any) -> Any:
+    _alternates_of(config, "index.html")  # the 404 page: each language's home
+    return context
+
+
+def _alternates_of(config: Any, url: str) -> None:
+    """Point the `hreflang` links (`extra.alternate`, from `build.alternates`) at this page in each language:
+    every language's site has the same paths."""
+    for alternate in config.extra.get("alternate") or ():
+        if "root" in alternate:
+            alternate["link"] = alternate["root"] + url
 
 
 def _render(live: dict[str, Any], config: Any) -> None:
     """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
-    from pathlib import Path
-
     from generator.build import mkdocs_settings, write_schemas
     from generator.cache import folder
     from generator.export import write_site_data

@@ -346,6 +346,7 @@ class _Overlay(Strict):
 
 class PlaceOverlay(Strict):
     name: str | None = None
+    region: str | None = None
 
 
 class ClaimOverlay(Strict):

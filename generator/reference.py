@@ -372,7 +372,9 @@ def data_page(book: Handbook, lang: str, gettext: Gettext = _identity) -> str:
         "## " + _("How to read them"), "",
         "- " + _("**Stable ids.** Each case study and recipe has an `id`: the name of its file, like "
                  "`porto-alegre`. It is the same in every language and does not change when the text does, "
-                 "so you can link to it and join the files on it. `url` is the address of its page."),
+                 "so you can link to it and join the files on it. `url` is the address of its page.")
+        + ("" if book.settings.site_url else " " + _("It is relative to the data file: this handbook does not "
+                                                      "say where it is published (`site_url`).")),
         "- " + _("**Languages.** `lang` is the language of each record's text: this language where the text "
                  "is written in it or translated into it, else the language it is written in. `translation` says "
                  "which: `source` (written in this language), `translated`, `partial` (some text is not translated "

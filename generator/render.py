@@ -133,9 +133,9 @@ class Renderer:
         self.env.filters["mdtext"] = mdtext
         self.env.filters["inlang"] = span_lang
         # print links, the handbook's own paper first (`paper` in handbook.yml)
-        papers = [("a4", "A4"), ("letter", ui_gettext(book.root, lang)("Letter"))]
-        self.env.globals["papers"] = sorted(papers, key=lambda p: p[0] != book.settings.paper)
         self.gettext = ui_gettext(book.root, lang)
+        papers = [("a4", "A4"), ("letter", self._("Letter"))]  # `self._`: `make i18n` finds the string
+        self.env.globals["papers"] = sorted(papers, key=lambda p: p[0] != book.settings.paper)
         self.output: dict[str, str] = {}
         self.values = placeholder_values(book.root, book.settings, lang, self._fork_institution())
         try:
@@ -302,8 +302,13 @@ class Renderer:
         return f"{case.period.start}–{case.period.end}"
 
     def place(self, case: Case) -> str:
-        parts = [case.place.name, case.place.region, self.country(case.place.country)]
-        return ", ".join(p for p in parts if p)
+        """Name, region, country, each once: a region or country the name already says is left out."""
+        shown: list[str] = []
+        for part in (case.place.name, case.place.region, self.country(case.place.country)):
+            said = re.compile(rf"(?<!\w){re.escape(part.casefold())}(?!\w)") if part else None
+            if part and said and not any(said.search(earlier.casefold()) for earlier in shown):
+                shown.append(part)
+        return ", ".join(shown)
 
     def date(self, value: Any) -> str:
         return format_date(value, format="long", locale=self.locale) if self.locale else value.isoformat()
@@ -460,10 +465,12 @@ class Renderer:
         text = path.read_text(encoding="utf-8").lstrip("\ufeff")
         title, body = _split_title(text, name)
         featured = self._featured() if name == "index" else None
+        intro, rest = _split_intro(body) if featured else ("", body)  # the featured toolkit follows the intro
         own = self.book.page_lang(name)
         foreign = own if state == "missing" else ""
         context = {
-            "title": fill(title, self.values), "body": in_lang(self.md(body, self.values), foreign), "state": state,
+            "title": fill(title, self.values), "intro": in_lang(self.md(intro, self.values), foreign),
+            "body": in_lang(self.md(rest, self.values), foreign), "state": state,
             "edit_url": self.edit_url(source), "featured": featured, "lang_of": lambda *loc: foreign,
             "source_name": language_name(own, self.lang, capital=False),
         }
@@ -477,7 +484,7 @@ class Renderer:
         v = placeholder_values(self.book.root, self.book.settings, self.lang, model.institution)
         settings = self.book.settings
         local = " · ".join(str(x) for x in (settings.group, settings.place) if x)  # a fork's group and place
-        return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.md",
+        return {"title": fill(model.title, v), "summary": fill(model.summary, v), "href": f"toolkits/{slug}.html",
                 "local": local}
 
 
@@ -553,6 +560,13 @@ def _split_title(text: str, fallback: str) -> tuple[str, str]:
                 return line[2:].strip(), "\n".join(lines[i + 1:])
             break
     return fallback.replace("-", " ").capitalize(), text
+
+
+def _split_intro(body: str) -> tuple[str, str]:
+    """A page's Markdown before its first `## ` section, and the rest: on the home page, the featured toolkit
+    goes between them, in the first screen on a phone."""
+    match = re.search(r"(?m)^## ", body)
+    return (body[:match.start()], body[match.start():]) if match else (body, "")
 
 
 def _assets(root: Path) -> Iterable[tuple[str, bytes]]:

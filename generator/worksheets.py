@@ -13,7 +13,7 @@ import mimetypes
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,8 +274,26 @@ def render_pdf(html: str, folder: str) -> bytes:
 
     base = Path(folder).resolve()
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(base))
-    pdf: bytes = document.write_pdf(**PDF_OPTIONS)
+    pdf: bytes = document.write_pdf(finisher=with_appearances, **PDF_OPTIONS)
     return pdf
+
+
+def with_appearances(document: Any, pdf: Any) -> None:
+    """Give every text field an appearance stream (empty, like the field): WeasyPrint leaves them to the viewer
+    (`NeedAppearances`), and viewers that ignore it show a field badly, or not at all. Fields of one size share one."""
+    import pydyf
+
+    shared: dict[tuple[float, float], Any] = {}
+    for obj in list(pdf.objects):
+        if not isinstance(obj, pydyf.Dictionary) or obj.get("FT") != "/Tx" or "AP" in obj:
+            continue
+        x1, y1, x2, y2 = (float(v) for v in obj["Rect"])
+        size = (round(abs(x2 - x1), 3), round(abs(y2 - y1), 3))
+        if size not in shared:
+            shared[size] = pydyf.Stream([b"/Tx BMC", b"EMC"], {
+                "Type": "/XObject", "Subtype": "/Form", "BBox": pydyf.Array((0, 0, *size))})
+            pdf.add_object(shared[size])
+        obj["AP"] = pydyf.Dictionary({"N": shared[size].reference})
 
 
 def _input_hash(html: str, css: bytes, paper: str) -> str:
@@ -365,9 +383,11 @@ def _render_one(job: Job, folder: Path) -> bytes:
 
 
 def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: Path,
-                     cache_dir: Path | None = None, prune: bool = False) -> list[Path]:
+                     cache_dir: Path | None = None, prune: bool = False,
+                     progress: Callable[[str], None] = lambda _: None) -> list[Path]:
     """Write every recipe's worksheets and every toolkit's pack, for `langs` x `papers`, under
     `out/<lang>/worksheets/`; with `cache_dir`, PDFs whose inputs are unchanged are copied, not rendered.
+    Rendering takes minutes on a first build: `progress` is told how far it got (`Rendering worksheets 12/90`).
 
     With `prune` (a build of every language and paper), cached PDFs this run did not use are deleted:
     the cache holds the current worksheets, not every version there ever was."""
@@ -385,7 +405,15 @@ def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: P
         else:
             todo.append(job)
     unique = list({job.key: job for job in todo}.values())
-    for done, pdf in _render_all(unique, folder):
+    total, step = len(unique), max(1, -(-len(unique) // 10))  # at most about ten lines
+    reused = len(jobs) - len(todo)
+    if not total:
+        progress(f"Worksheets: {reused} PDFs, unchanged since the last build")
+    else:
+        progress(f"Rendering worksheets 0/{total}" + (f" ({reused} more unchanged)" if reused else ""))
+    for count, (done, pdf) in enumerate(_render_all(unique, folder), 1):
+        if count % step == 0 or count == total:
+            progress(f"Rendering worksheets {count}/{total}")
         if cache_dir is not None:
             write_atomic(cache_dir / f"{done.key}.pdf", pdf)
         for job in todo:

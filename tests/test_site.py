@@ -62,7 +62,9 @@ def test_the_case_index_holds_every_card_without_javascript(book: Path, lang: st
     cards = re.findall(r'<article class="hb-card" data-sectors="[^"]*"[^>]*>\s*<h2[^>]*><a href="([^"]+)"', page)
     assert sorted(cards) == [f"{slug}.html" for slug in case_slugs()]
     form = re.search(r"<form[^>]*id=\"hb-filter\"[^>]*>", page)
-    assert form is not None and " hidden" in form.group(0), "without JavaScript the filter form stays hidden"
+    assert form is not None and " hidden" not in form.group(0), "the form is in the page: nothing moves on load"
+    assert '<script>document.documentElement.classList.add("hb-js");' in page.split("</head>")[0], \
+        "the form shows once JavaScript runs (before the page is drawn); without it, it stays hidden"
     for slug in case_slugs():
         assert (book / "site" / lang / "cases" / f"{slug}.html").is_file()
 

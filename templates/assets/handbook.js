@@ -1,12 +1,14 @@
 /* Filters the case cards by sector, model, scale, country and status. The filter lives in the URL's
-   query (?sector=health&status=ongoing) so a filtered view can be shared. Without JavaScript every
-   card stays visible and the form stays hidden. */
+   query (?sector=health&status=ongoing) so a filtered view can be shared. The form is in the page from the
+   start (nothing moves when this runs); without JavaScript it is hidden (the `hb-js` class, set in
+   templates/overrides/main.html) and every card stays visible. */
 (function () {
   "use strict";
   function setup() {
     var form = document.getElementById("hb-filter");
     var cards = document.getElementById("hb-cards");
     var count = document.getElementById("hb-count");
+    var empty = document.getElementById("hb-empty");  // no card matches: a way back to all of them
     if (!form || !cards || form.dataset.ready) return;
     form.dataset.ready = "1";
     var fields = { sector: "sectors", model: "models", scale: "scale", country: "country", status: "status" };
@@ -39,8 +41,9 @@
         card.hidden = !ok;
         if (ok) shown += 1;
       });
-      count.textContent = count.getAttribute("data-template")
-        .replace("{shown}", String(shown)).replace("{total}", String(items.length));
+      count.textContent = shown ? count.getAttribute("data-template")
+        .replace("{shown}", String(shown)).replace("{total}", String(items.length)) : count.getAttribute("data-none");
+      if (empty) empty.hidden = shown > 0;
       if (push) {
         var query = params.toString();
         var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
@@ -48,12 +51,17 @@
       }
     }
 
-    form.hidden = false;
     read();
     apply(false);
     form.addEventListener("change", function () { apply(true); });
     form.addEventListener("reset", function () { setTimeout(function () { apply(true); }, 0); });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
+    if (empty) {
+      empty.querySelector("button").addEventListener("click", function () {
+        form.reset();  // the button hides itself: the reader carries on from the form
+        form.elements[0].focus();
+      });
+    }
   }
   if (typeof document$ !== "undefined" && document$.subscribe) {
     document$.subscribe(setup);
