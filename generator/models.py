@@ -282,6 +282,13 @@ class Vocabulary(Strict):
         return labels.get(lang) or labels.get(source_lang) or value
 
 
+# The fields that take the values of a vocabulary, by kind: checked by `handbook check`, enums in the JSON Schemas.
+VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
+    "case": {"scale": "scales", "sectors": "sectors", "models": "models"},
+    "recipe": {"principles": "principles"},
+}
+
+
 KINDS: dict[str, type[Strict]] = {
     "case": Case,
     "recipe": Recipe,

@@ -27,7 +27,8 @@ KINDS = ["case", "case-translation", "handbook", "recipe", "recipe-translation",
 
 def fill_in(text: str) -> str:
     """What a contributor does with a skeleton: replace every TODO with real text and real facts."""
-    for value, fact in (("country: TODO", "country: ES"), ("start: TODO", "start: 1956"), ("year: TODO", "year: 1991")):
+    for value, fact in (("country: TODO", "country: ES"), ("start: TODO", "start: 1956"), ("year: TODO", "year: 1991"),
+                        ("reviewed: TODO", "reviewed: 2026-11-26")):
         text = text.replace(value, fact)
     return re.sub(r"TODO[^\"\n]*", "Written by the contributor", text)
 
@@ -70,8 +71,11 @@ def test_a_case_skeleton_asks_for_facts_instead_of_inventing_them(tiny_handbook:
     lines = handbook(tiny_handbook, "check").output.splitlines()
     assert "handbook/cases/my-first.yaml:9:12: error: place.country: 'TODO' must be a two-letter ISO 3166-1 country " \
            "code in capitals, like BR or ES" in lines
-    assert "handbook/cases/my-first.yaml:14:10: error: period.start: must be a whole number, like 1998, not 'TODO'" \
-           in lines
+    assert "handbook/cases/my-first.yaml:14:10: error: period.start: still holds the skeleton's TODO; write a whole " \
+           "number, like 1998" in lines
+    # what CONTRIBUTING's blank case holds too: no date is written for the contributor
+    assert "handbook/cases/my-first.yaml:43:11: error: reviewed: still holds the skeleton's TODO; write a date as " \
+           "YYYY-MM-DD, like 2026-11-26" in lines
 
 
 @pytest.mark.parametrize("slug", ["Porto_Alegre", "porto alegre", "porto-", "porto--alegre", "../escape", "a" * 65])
