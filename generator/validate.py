@@ -389,6 +389,9 @@ def _load_pages(book: Handbook) -> None:
         book.problems.append(Problem(PAGES_FOLDER, 1, 1, "", "index.md (the home page) is missing"))
 
 
+_SPELLINGS = {".yaml": (".yml", ".json", ".yaml"), ".md": (".markdown", ".mdown", ".md", ".txt")}  # renamed, they work
+
+
 def _check_folders(book: Handbook) -> None:
     """Every file or folder of a content folder that the build would not read is an error: a case saved as
     `.yml` must not silently disappear from the site. Hidden files and editors' backups (`x.yaml~`) are left alone."""
@@ -403,7 +406,7 @@ def _check_folders(book: Handbook) -> None:
             shown = display_path(item, book.root)
             if item.is_dir():
                 message = f"this folder is not read: the files of {folder}/ sit directly in it; move them up"
-            elif item.suffix in (".yml", ".json", ".YAML", ".yaml", ".md", ".MD"):
+            elif item.suffix.lower() in _SPELLINGS[suffix]:
                 message = (f"this file is not read: the files of {folder}/ end in {suffix}; rename it to "
                            f"{item.stem}{suffix}")
             else:

@@ -184,6 +184,21 @@ NEW_FILES = {
         "handbook/cases/porto-alegre.pt.yaml:1:1: error: this is a translation into 'pt', which is not one of the "
         "translated languages in handbook.yml (es); add it to `languages` there, or rename or delete this file",
     ),
+    "a case saved as .yml": (
+        ("handbook/cases/mondragon.yml", "title: Mondragon\n"),
+        "handbook/cases/mondragon.yml:1:1: error: this file is not read: the files of handbook/cases/ end in .yaml; "
+        "rename it to mondragon.yaml",
+    ),
+    "a page saved as .markdown": (
+        ("handbook/pages/about.markdown", "# About\n"),
+        "handbook/pages/about.markdown:1:1: error: this file is not read: the files of handbook/pages/ end in .md; "
+        "rename it to about.md",
+    ),
+    "a text file among the toolkits": (
+        ("toolkits/notes.txt", "to do\n"),
+        "toolkits/notes.txt:1:1: error: this file is not read: toolkits/ holds only .yaml files; rename it to end "
+        "in .yaml, or move it out of the folder",
+    ),
     "language code that is not one": (
         ("handbook/cases/porto-alegre.e-s.yaml", "title: x\n"),
         "handbook/cases/porto-alegre.e-s.yaml:1:1: error: the file name ends in 'e-s', which is not a language "
@@ -221,6 +236,18 @@ def test_a_contributor_who_adds_a_misnamed_file_is_told_why(
     result = handbook(tiny_handbook, "check")
     assert result.exit_code == 1
     assert result.output == f"{line}\n1 error in 1 file\n"
+
+
+def test_a_folder_in_a_content_folder_is_an_error_and_hidden_files_and_backups_are_not(
+    tiny_handbook: Path, handbook: Handbook
+) -> None:
+    (tiny_handbook / "handbook/recipes/old").mkdir()
+    (tiny_handbook / "handbook/recipes/old/who-is-missing.yaml").write_text("title: x\n", encoding="utf-8")
+    for name in (".gitkeep", "who-is-missing.yaml~", "#who-is-missing.yaml#"):
+        (tiny_handbook / "handbook/recipes" / name).write_text("x\n", encoding="utf-8")
+    result = handbook(tiny_handbook, "check")
+    assert result.output == ("handbook/recipes/old:1:1: error: this folder is not read: the files of handbook/recipes/ "
+                             "sit directly in it; move them up\n1 error in 1 file\n")
 
 
 def test_an_unused_source_is_a_warning_that_fails_only_with_strict(
