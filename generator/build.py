@@ -183,7 +183,7 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
             _start_early(partial, langs, root / "build", staging, strict, workers, early)
 
         mark("imports done, loading")
-        book = load_handbook(root, parsed, settled)  # files unchanged since the last build are not parsed again
+        book = load_handbook(root, parsed, settled, strict)  # files unchanged since the last build are not parsed again
         mark("content loaded and checked")
         if book.errors:
             parsed.save()  # the next check, after a fix, parses only the files that changed

@@ -125,7 +125,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
     root, lang = Path(live["root"]), live["lang"]
     caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
     parsed = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)  # unchanged files: not parsed
-    book = load_handbook(root, parsed)
+    book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
     parsed.save()
     for problem in book.problems:
         (log.error if problem.level == "error" else log.warning)(problem.as_text())

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import i18n
 from .errors import Problem
+from .links import check_links
 from .load import (
     FOLDERS,
     SETTINGS_FILE,
@@ -124,18 +125,19 @@ class Handbook:
 
 
 def load_handbook(root: Path, cache: ParseCache | None = None,
-                  settled: Callable[[Handbook], None] | None = None) -> Handbook:
+                  settled: Callable[[Handbook], None] | None = None, strict: bool = True) -> Handbook:
     """Load and validate the whole handbook under `root`; problems are collected, never raised.
 
     With a `cache`, files that did not change since it was saved are not parsed again. `settled` is called
     with the handbook as soon as its settings and pages are loaded (when the settings are valid): what
-    depends on them alone can start while the rest loads."""
+    depends on them alone can start while the rest loads. A link that MkDocs refuses is an error, as it
+    fails a `strict` build, else a warning (`handbook build --no-strict`, `serve`)."""
     global _cache
     _cache = cache
     _real_folders.clear()
     try:
         with _no_cyclic_gc():
-            return _load_handbook(root, settled)
+            return _load_handbook(root, settled, strict)
     finally:
         if cache is not None:
             cache.done()  # the second process of its prefetch, if any, has ended
@@ -163,7 +165,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Handbook:
+def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None, strict: bool) -> Handbook:
     book = Handbook(root=root)
     if _cache is not None:
         _cache.prefetch(root)
@@ -185,6 +187,9 @@ def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Ha
         _load_kind(book, kind, sources)
     _check_folders(book)
     _check_references(book, sources)
+    translations = [(o.kind, o.slug, o.doc) for o in book.overlays.values()]
+    book.problems += check_links(book, [(kind, slug, doc) for (kind, slug), doc in sources.items()] + translations,
+                                 strict)
     _check_settings(book, settings_doc)
     _check_vocabulary(book, vocab_doc)
     book.problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
