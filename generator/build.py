@@ -366,18 +366,17 @@ def _write_data(book: Handbook, langs: list[str], staging: Path) -> None:
     """The JSON Schema files and, per language, the open data (cases.json, cases.csv, recipes.json)."""
     from .export import write_site_data
 
-    write_schemas(staging / "schema")
+    write_schemas(staging / "schema", book)
     for lang in langs:
         write_site_data(book, lang, staging / lang / "data")
 
 
-def write_schemas(folder: Path) -> None:
-    """Every content file's JSON Schema (`case.schema.json`, ...) into `folder`."""
-    from .schema import all_models, schema_text
+def write_schemas(folder: Path, book: Handbook) -> None:
+    """Every JSON Schema (`case.schema.json`, ..., `cases-data.schema.json`) into `folder`, with the
+    handbook's vocabulary."""
+    from .schema import write_schemas as write
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in sorted(all_models()):
-        (folder / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
+    write(book.root, folder, book.vocabulary)
 
 
 EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here

@@ -140,7 +140,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
     # the open data and schemas the data page links to: the preview serves the language at the root of
     # the server, where `data/` and `../schema/` both resolve inside it
     write_site_data(book, lang, docs / "data")
-    write_schemas(docs / "schema")
+    write_schemas(docs / "schema", book)
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]
     config.site_name = settings["site_name"]
