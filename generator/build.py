@@ -21,6 +21,7 @@ from . import render as rendering
 from .errors import ContentError, HandbookError, UsageError
 from .headstart import HeadStart, head_start
 from .load import ParseCache, display_path
+from .lock import BUILD_LOCK, held
 from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs
 from .render import RenderResult, language_name
 from .templating import environment, render, ui_gettext
@@ -162,7 +163,8 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     started = time.monotonic()
     start = start or head_start(root, langs, jobs)
     try:
-        return _build(root, langs, worksheets, strict, progress, start, started)
+        with held(root, BUILD_LOCK, "handbook build", wait=True, notice=progress):  # one build at a time here
+            return _build(root, langs, worksheets, strict, progress, start, started)
     finally:
         start.stop()
 

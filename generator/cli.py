@@ -251,8 +251,11 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     caches = folder(obj.root)
     if caches is None:
         click.echo(f"warning: {COMMITTED}", err=True)
-    written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
-                               obj.root / "site", cache_dir=caches / "worksheets" if caches else None)
+    from .lock import BUILD_LOCK, held
+
+    with held(obj.root, BUILD_LOCK, "handbook worksheets", wait=True, notice=lambda line: click.echo(line, err=True)):
+        written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
+                                   obj.root / "site", cache_dir=caches / "worksheets" if caches else None)
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
 
