@@ -127,9 +127,11 @@ def new_translation(obj: Context, lang: str, paths: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("kind", required=False)
-def schema(kind: str | None) -> None:
-    """Print the JSON Schema of KIND (case, recipe, toolkit, handbook, vocabulary, ...), or list the kinds."""
-    from .schema import all_models, schema_text
+@pass_ctx
+def schema(obj: Context, kind: str | None) -> None:
+    """Print the JSON Schema of KIND (case, recipe, toolkit, handbook, vocabulary, ...), with this handbook's
+    vocabulary, or list the kinds."""
+    from .schema import all_models, schema_text, vocabulary_of
 
     names = sorted(all_models())
     if kind is None:
@@ -137,7 +139,7 @@ def schema(kind: str | None) -> None:
         return
     if kind not in names:
         raise click.BadParameter(f"{kind!r} is not one of {', '.join(names)}", param_hint="KIND")
-    click.echo(schema_text(kind), nl=False)
+    click.echo(schema_text(kind, vocabulary_of(obj.root)), nl=False)
 
 
 @cli.command()
@@ -271,9 +273,12 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     caches = folder(obj.root)
     if caches is None:
         click.echo(f"warning: {COMMITTED}", err=True)
-    written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
-                               obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
-                               progress=lambda line: click.echo(line, err=True))
+    from .lock import BUILD_LOCK, held
+
+    with held(obj.root, BUILD_LOCK, "handbook worksheets", wait=True, notice=lambda line: click.echo(line, err=True)):
+        written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
+                                   obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
+                                   progress=lambda line: click.echo(line, err=True))
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
 
@@ -295,7 +300,8 @@ def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> Non
     if fmt == "csv":
         text = cases_csv(book, lang)
     else:
-        text = to_json({**cases_data(book, lang), "recipes": recipes_data(book, lang)["recipes"]})
+        cases = {key: value for key, value in cases_data(book, lang).items() if key != "schema"}  # not cases.json
+        text = to_json({**cases, "recipes": recipes_data(book, lang)["recipes"]})
     if output is None:
         click.echo(text, nl=False)
         return
