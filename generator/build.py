@@ -170,8 +170,10 @@ NO_SITE_URL = ("note: handbook.yml sets no site_url, so the site names no addres
 
 
 def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, strict: bool = True,
-          progress: Progress = lambda _: None, jobs: int | None = None, start: HeadStart | None = None) -> BuildReport:
-    """Check the content and build the whole site into `root/site`, atomically.
+          progress: Progress = lambda _: None, jobs: int | None = None, start: HeadStart | None = None,
+          commands: Any = None) -> BuildReport:
+    """Check the content and build the whole site into `root/site`, atomically. `commands`, the `handbook`
+    Click group, is documented on the command-line reference page.
 
     `start` is what the caller started before it imported this module (the CLI does: MkDocs imports itself
     and the YAML is parsed while the rest is imported); without it, the build starts it. It stops it."""
@@ -179,13 +181,13 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     start = start or head_start(root, langs, jobs)
     try:
         with held(root, BUILD_LOCK, "handbook build", wait=True, notice=progress):  # one build at a time here
-            return _build(root, langs, worksheets, strict, progress, start, started)
+            return _build(root, langs, worksheets, strict, progress, start, started, commands)
     finally:
         start.stop()
 
 
 def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, progress: Progress,
-           start: HeadStart, started: float) -> BuildReport:
+           start: HeadStart, started: float, commands: Any = None) -> BuildReport:
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
     progress("Checking the content")
     caches, parsed, workers = start.caches, start.parsed, start.workers
@@ -213,7 +215,7 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         report = BuildReport(languages=langs)
         kept = _kept_languages(book, langs, site)
         _build_languages(book, langs, root / "build", caches, staging, strict, worksheets, progress, report, workers,
-                         early, lambda: _write_extras(book, langs, kept, staging / EXTRAS, parsed))
+                         early, lambda: _write_extras(book, langs, kept, staging / EXTRAS, parsed), commands)
         _merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, caches, progress)
@@ -279,7 +281,7 @@ def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
 
 def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: Path | None, staging: Path,
                      strict: bool, print_links: bool, progress: Progress, report: BuildReport, workers: Workers,
-                     early: dict[str, tuple[int, str]], meanwhile: Callable[[], None]) -> None:
+                     early: dict[str, tuple[int, str]], meanwhile: Callable[[], None], commands: Any = None) -> None:
     """Render each language and build it with MkDocs, or reuse its last build when none of its inputs changed.
 
     With workers, each language's plan goes to its worker (given its job during the load: `early`, or now)
@@ -309,7 +311,7 @@ def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: 
                 reused[lang] = pages
                 continue
         keys[lang] = key
-        job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links)
+        job = rendering.RenderJob(book, lang, build_dir / lang / "docs", print_links, commands)
         config = mkdocs_config(book, lang, build_dir, staging / lang)
         results[lang] = job.result
         if given is not None and config.read_text(encoding="utf-8") != given[1]:

@@ -163,7 +163,7 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
         from .build import build as run_build
 
         report = run_build(obj.root, list(langs) or None, worksheets=not no_worksheets, strict=not no_strict,
-                           progress=lambda line: click.echo(line, err=True), jobs=jobs, start=start)
+                           progress=lambda line: click.echo(line, err=True), jobs=jobs, start=start, commands=cli)
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise

@@ -109,7 +109,8 @@ def untranslated(source: Any, overlay: Any, model: type[BaseModel], loc: Path_ =
     return found
 
 
-NAMES = {("place", "name")}  # a place's name often stays as it is: leaving it out is no sign of a partial translation
+NAMES = {("place", "name"), ("place", "region")}  # names often stay as they are: leaving one out is no sign of
+# a partial translation
 
 
 def _left(source: Any, overlay: Any) -> bool:

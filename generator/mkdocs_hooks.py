@@ -228,7 +228,9 @@ def _render(live: dict[str, Any], config: Any) -> None:
         raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix them and save again "
                           "(the preview is unchanged)")
     docs = Path(config.docs_dir)
-    render_language(book, lang, docs, print_links=False)
+    from generator.cli import cli
+
+    render_language(book, lang, docs, print_links=False, commands=cli)
     # the open data and schemas the data page links to: the preview serves the language at the root of
     # the server, where `data/` and `../schema/` both resolve inside it
     write_site_data(book, lang, docs / "data")

@@ -44,9 +44,11 @@ def _identity(text: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def reference_pages(book: Handbook, lang: str, gettext: Gettext) -> dict[str, str]:
-    """Every generated reference page of one language, by its path under `docs/`."""
-    return {FIELDS_PAGE: fields_page(gettext, lang), CLI_PAGE: cli_page(gettext, lang),
+def reference_pages(book: Handbook, lang: str, gettext: Gettext, commands: click.Command | None = None
+                    ) -> dict[str, str]:
+    """Every generated reference page of one language, by its path under `docs/`; `commands` is the `handbook`
+    Click group (given by whoever runs the build: the CLI, or the preview's hooks)."""
+    return {FIELDS_PAGE: fields_page(gettext, lang), CLI_PAGE: cli_page(gettext, lang, commands),
             DATA_PAGE: data_page(book, lang, gettext)}
 
 
@@ -328,16 +330,15 @@ def _command_section(ctx: click.Context, command: click.Command, _: Gettext, lan
     return out
 
 
-def cli_page(gettext: Gettext = _identity, lang: str = "en") -> str:
-    """Every command of `handbook` with its help, usage and options, from Click itself."""
-    from .cli import cli
-
+def cli_page(gettext: Gettext = _identity, lang: str = "en", commands: click.Command | None = None) -> str:
+    """Every command of `handbook` (the Click group `commands`) with its help, usage and options, from Click
+    itself. Without the group (a build that is not run by the `handbook` command), only the page's lead."""
     _ = gettext
     out = ["# " + _("Command-line reference"), "",
            _("Generated from the help of the `handbook` command, so it is always up to date. Run "
              "`handbook COMMAND --help` for the same text in a terminal; every command also takes `-h` or "
              "`--help`."), ""]
-    for ctx, command in walk_commands(cli):
+    for ctx, command in walk_commands(commands) if commands is not None else ():
         out += _command_section(ctx, command, _, lang)
     return "\n".join(out)
 

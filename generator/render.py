@@ -139,8 +139,9 @@ def list_item(text: str, indent: int = 4) -> Markup:
 class Renderer:
     """Renders every page of one language; one instance per language build."""
 
-    def __init__(self, book: Handbook, lang: str, print_links: bool = True) -> None:
+    def __init__(self, book: Handbook, lang: str, print_links: bool = True, commands: Any = None) -> None:
         self.book = book
+        self.commands = commands  # the `handbook` Click group, for the command-line reference page
         self.lang = lang
         self.print_links = print_links
         self.env = environment(book.root, "pages", lang)
@@ -254,7 +255,7 @@ class Renderer:
                             self._("Where to start, for your kind of place: a path of recipes to follow."))
         elif path in REFERENCE_PAGES:  # fields, command line, open data: made together, once
             if not self._reference:
-                self._reference = reference_pages(self.book, self.lang, self._)
+                self._reference = reference_pages(self.book, self.lang, self._, self.commands)
             self.write(path, self._reference[path])
         if path not in self.output:
             raise HandbookError(f"{path} is planned but no page is made for it (this is a bug: please report it)")
@@ -611,9 +612,10 @@ def _remove_empty_folders(folder: Path) -> None:
                 os.rmdir(parent)
 
 
-def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True) -> RenderResult:
+def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True,
+                    commands: Any = None) -> RenderResult:
     """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone."""
-    return RenderJob(book, lang, docs, print_links).run()
+    return RenderJob(book, lang, docs, print_links, commands).run()
 
 
 def mkdocs_order(path: str) -> tuple[tuple[str, ...], bool, str]:
@@ -629,8 +631,9 @@ class RenderJob:
     `handbook build` gives the plan to an MkDocs process first, then runs the job and announces every few
     files how far it got: MkDocs reads each page as soon as it is written (mkdocs_worker.py)."""
 
-    def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True) -> None:
-        self.renderer = Renderer(book, lang, print_links)
+    def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True,
+                 commands: Any = None) -> None:
+        self.renderer = Renderer(book, lang, print_links, commands)
         self.docs = docs
         docs.mkdir(parents=True, exist_ok=True)  # MkDocs, given the plan before the pages, needs the folder
         self.plan = self.renderer.plan()

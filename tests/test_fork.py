@@ -95,7 +95,8 @@ def write_native_case(fork: Path, slug: str, title: str, summary: str) -> None:
                      '"TODO: another criticism or limit"': '"Decisions lentes / Decisiones lentas."',
                      '"TODO: what a local group can take from it"': '"Assemblea oberta / Asamblea abierta."',
                      '"TODO: the title of a book, report, article or page that really exists"': '"Memoria 2023"',
-                     '"TODO: author or organisation"': '"Associació de veïns"', "year: TODO": "year: 2023"}.items():
+                     '"TODO: author or organisation"': '"Associació de veïns"', "year: TODO": "year: 2023",
+                     "reviewed: TODO": "reviewed: 2026-12-06"}.items():
         assert old in text, old
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")

@@ -47,7 +47,7 @@ def made(book: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for lang in handbook.settings.languages:
         docs = book / "build" / lang / "docs"
-        render_language(handbook, lang, docs)
+        render_language(handbook, lang, docs, commands=cli)
         for path in sorted(docs.rglob("*.md")):
             out[f"{lang}/docs/{path.relative_to(docs).as_posix()}"] = path.read_text(encoding="utf-8")
         config = mkdocs_config(handbook, lang, book / "build", book / "site" / lang)
