@@ -106,7 +106,8 @@ def untranslated(source: Any, overlay: Any, model: type[BaseModel], loc: Path_ =
     return found
 
 
-NAMES = {("place", "name")}  # a place's name often stays as it is: leaving it out is no sign of a partial translation
+# a place's name and region often stay as they are: leaving them out is no sign of a partial translation
+NAMES = {("place", "name"), ("place", "region")}
 
 
 def _left(source: Any, overlay: Any) -> bool:
