@@ -4,9 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: build test check check-github lint serve worksheets i18n schema audit clean
+.PHONY: build test check check-github lint serve worksheets i18n schema audit clean system-venv system-build system-test
 
-$(BIN)/python:
+# System packages (Debian and Ubuntu; the lists are in .ci/packages): installed when missing and this user may
+# (root, or sudo without a password), else make stops at once with one line naming them.
+system-venv system-build system-test: system-%:
+	$(eval missing := $(shell sh .ci/packages $* $(PYTHON)))
+	@$(if $(missing),$(error $(missing)),:)
+
+$(BIN)/python: | system-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -22,7 +28,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 ## build: create the venv, install, check the content and build the site into site/
-build: $(VENV)/.installed
+build: system-build $(VENV)/.installed
 	$(BIN)/handbook build
 
 ## check: validate the content only
@@ -38,7 +44,7 @@ serve: $(VENV)/.installed
 	$(BIN)/handbook serve
 
 ## worksheets: only the PDF worksheets
-worksheets: $(VENV)/.installed
+worksheets: system-build $(VENV)/.installed
 	$(BIN)/handbook worksheets
 
 ## lint: ruff and mypy
@@ -46,8 +52,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/mypy
 
-## test: lint, then every test
-test: lint
+## test: install the system packages the tests need (or name them), lint, then every test
+test: system-test lint
 	$(BIN)/pytest
 
 ## i18n: extract UI strings from the templates and update every catalogue

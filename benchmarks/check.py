@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -127,6 +128,9 @@ def generate(dest: Path, cases: int = 1000) -> int:
             shutil.copytree(src, dst)
         else:
             shutil.copy(src, dst)
+    for page in (dest / "handbook/pages").glob("*.md"):  # their links lead to the real cases: keep the words
+        page.write_text(re.sub(r"\[([^\]]*)\]\((?:\.\./)?(?:cases|recipes|toolkits)/[^)]*\)", r"\1",
+                               page.read_text(encoding="utf-8")), encoding="utf-8")
     for folder in ("handbook/cases", "handbook/recipes", "toolkits"):
         (dest / folder).mkdir(parents=True, exist_ok=True)
     for n in range(cases):

@@ -18,11 +18,13 @@ import yaml
 
 from . import cache
 from . import render as rendering
-from .errors import ContentError, HandbookError, UsageError
+from .errors import ContentError, HandbookError
 from .headstart import HeadStart, head_start
+from .languages import language_name
 from .load import ParseCache, display_path
+from .lock import BUILD_LOCK, held
 from .mkdocs_worker import Job, Outcome, Workers, run_mkdocs
-from .render import RenderResult, language_name
+from .render import RenderResult
 from .templating import environment, render, ui_gettext
 from .trace import mark
 from .validate import Handbook, load_handbook
@@ -176,7 +178,8 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
     started = time.monotonic()
     start = start or head_start(root, langs, jobs)
     try:
-        return _build(root, langs, worksheets, strict, progress, start, started)
+        with held(root, BUILD_LOCK, "handbook build", wait=True, notice=progress):  # one build at a time here
+            return _build(root, langs, worksheets, strict, progress, start, started)
     finally:
         start.stop()
 
@@ -198,7 +201,7 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
             _start_early(partial, langs, root / "build", staging, strict, workers, early)
 
         mark("imports done, loading")
-        book = load_handbook(root, parsed, settled)  # files unchanged since the last build are not parsed again
+        book = load_handbook(root, parsed, settled, strict)  # files unchanged since the last build are not parsed again
         mark("content loaded and checked")
         if book.errors:
             parsed.save()  # the next check, after a fix, parses only the files that changed
@@ -269,14 +272,9 @@ def refuse_links(folder: Path, root: Path, why: str) -> None:
 
 
 def _languages(book: Handbook, langs: list[str] | None) -> list[str]:
-    known = book.settings.languages
-    if not langs:
-        return book.settings.published
-    unknown = [lang for lang in langs if lang not in known]
-    if unknown:
-        raise UsageError(f"{', '.join(unknown)} is not a language of this handbook "
-                         f"(handbook.yml lists {', '.join(known)})")
-    return [lang for lang in known if lang in langs]
+    from .languages import chosen
+
+    return chosen(book, langs) if langs else book.settings.published
 
 
 def _build_languages(book: Handbook, langs: list[str], build_dir: Path, caches: Path | None, staging: Path,
@@ -416,18 +414,17 @@ def _write_data(book: Handbook, langs: list[str], staging: Path) -> None:
     """The JSON Schema files and, per language, the open data (cases.json, cases.csv, recipes.json)."""
     from .export import write_site_data
 
-    write_schemas(staging / "schema")
+    write_schemas(staging / "schema", book)
     for lang in langs:
         write_site_data(book, lang, staging / lang / "data")
 
 
-def write_schemas(folder: Path) -> None:
-    """Every content file's JSON Schema (`case.schema.json`, ...) into `folder`."""
-    from .schema import all_models, schema_text
+def write_schemas(folder: Path, book: Handbook) -> None:
+    """Every JSON Schema (`case.schema.json`, ..., `cases-data.schema.json`) into `folder`, with the
+    handbook's vocabulary."""
+    from .schema import write_schemas as write
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in sorted(all_models()):
-        (folder / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
+    write(book.root, folder, book.vocabulary)
 
 
 EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here

@@ -127,9 +127,11 @@ def new_translation(obj: Context, lang: str, paths: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("kind", required=False)
-def schema(kind: str | None) -> None:
-    """Print the JSON Schema of KIND (case, recipe, toolkit, handbook, vocabulary, ...), or list the kinds."""
-    from .schema import all_models, schema_text
+@pass_ctx
+def schema(obj: Context, kind: str | None) -> None:
+    """Print the JSON Schema of KIND (case, recipe, toolkit, handbook, vocabulary, ...), with this handbook's
+    vocabulary, or list the kinds."""
+    from .schema import all_models, schema_text, vocabulary_of
 
     names = sorted(all_models())
     if kind is None:
@@ -137,7 +139,7 @@ def schema(kind: str | None) -> None:
         return
     if kind not in names:
         raise click.BadParameter(f"{kind!r} is not one of {', '.join(names)}", param_hint="KIND")
-    click.echo(schema_text(kind), nl=False)
+    click.echo(schema_text(kind, vocabulary_of(obj.root)), nl=False)
 
 
 @cli.command()
@@ -219,9 +221,10 @@ def i18n_status(obj: Context, fmt: str) -> None:
 def i18n_add(obj: Context, lang: str) -> None:
     """Add the language LANG (like ca): to handbook.yml's languages, with a catalogue of UI strings to translate."""
     from .languages import add_language
+    from .validate import load_handbook
 
     _require_handbook(obj.root)
-    for line in add_language(obj.root, lang):
+    for line in add_language(load_handbook(obj.root), lang):
         click.echo(line)
 
 
@@ -262,18 +265,20 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     from .worksheets import build_worksheets
 
     book = load_checked(obj.root, quiet=True)
-    unknown = [lang for lang in langs if lang not in book.settings.languages]
-    if unknown:
-        raise click.BadParameter(f"{unknown[0]!r} is not one of the handbook's languages "
-                                 f"({', '.join(book.settings.languages)})", param_hint="--lang")
+    from .languages import chosen
+
+    langs = tuple(chosen(book, langs))
     from .cache import COMMITTED, folder
 
     caches = folder(obj.root)
     if caches is None:
         click.echo(f"warning: {COMMITTED}", err=True)
-    written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
-                               obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
-                               progress=lambda line: click.echo(line, err=True))
+    from .lock import BUILD_LOCK, held
+
+    with held(obj.root, BUILD_LOCK, "handbook worksheets", wait=True, notice=lambda line: click.echo(line, err=True)):
+        written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
+                                   obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
+                                   progress=lambda line: click.echo(line, err=True))
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
 
@@ -289,13 +294,14 @@ def export(obj: Context, fmt: str, lang: str | None, output: Path | None) -> Non
     from .export import cases_csv, cases_data, recipes_data, to_json
 
     book = load_checked(obj.root, quiet=True)
-    lang = lang or book.source_lang
-    if lang not in book.settings.languages:
-        raise click.BadParameter(f"{lang!r} is not one of {', '.join(book.settings.languages)}", param_hint="--lang")
+    from .languages import chosen
+
+    lang = chosen(book, [lang])[0] if lang else book.source_lang
     if fmt == "csv":
         text = cases_csv(book, lang)
     else:
-        text = to_json({**cases_data(book, lang), "recipes": recipes_data(book, lang)["recipes"]})
+        cases = {key: value for key, value in cases_data(book, lang).items() if key != "schema"}  # not cases.json
+        text = to_json({**cases, "recipes": recipes_data(book, lang)["recipes"]})
     if output is None:
         click.echo(text, nl=False)
         return

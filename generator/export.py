@@ -14,6 +14,7 @@ from typing import Any
 
 import pydantic_core
 
+from .schema import DATA
 from .validate import Handbook
 
 CSV_COLUMNS = ["id", "title", "summary", "place", "region", "country", "lat", "lon", "start", "end", "scale",
@@ -35,7 +36,8 @@ def _data(book: Handbook, lang: str, kind: str) -> dict[str, Any]:
         text_lang = book.own_lang(kind, slug) if state == "missing" else lang  # the language of its text
         items.append({"id": slug, "url": _page_url(book, lang, kind, slug), "translation": state,
                       **model.model_dump(mode="json", exclude_none=True), "lang": text_lang})
-    return {"licence": book.settings.licence, "language": lang, "schema": f"{kind}.schema.json", f"{kind}s": items}
+    return {"licence": book.settings.licence, "language": lang, "schema": f"{DATA[kind]}.schema.json",
+            f"{kind}s": items}
 
 
 def cases_data(book: Handbook, lang: str) -> dict[str, Any]:

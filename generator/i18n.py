@@ -10,12 +10,15 @@ import hashlib
 import json
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from .load import Document, Path_
 from .models import OVERLAYS
+
+if TYPE_CHECKING:
+    from .validate import Handbook
 
 META = frozenset({"translated_from"})
 
@@ -156,11 +159,10 @@ def _compare_item(src: Any, ovl: Any, sub: type[BaseModel], loc: Path_, found: l
 
 
 
-def status(book: Any) -> dict[str, dict[str, list[dict[str, str]]]]:
+def status(book: Handbook) -> dict[str, dict[str, list[dict[str, str]]]]:
     """Per language: which files are written in it, translated, partly translated, stale or missing, with the
     digest a translation needs, the fields a partial one leaves untranslated and those a stale one missed."""
-    from .load import field_name
-    from .validate import FOLDERS, PAGES_FOLDER
+    from .load import FOLDERS, PAGES_FOLDER, field_name
 
     report: dict[str, dict[str, list[dict[str, str]]]] = {}
     for lang in book.settings.languages:

@@ -9,9 +9,13 @@ import contextlib
 import functools
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from .errors import HandbookError
+from babel import Locale, UnknownLocaleError
+
+from .errors import HandbookError, UsageError
 from .models import LANG_PATTERN
 
 POT = "templates/locales/messages.pot"
@@ -27,6 +31,16 @@ def material_languages() -> frozenset[str]:
     return frozenset(path.stem for path in folder.glob("*.html"))
 
 
+def language_name(code: str, in_lang: str | None = None, capital: bool = True) -> str:
+    """`Español` for es (in its own language unless `in_lang` is given); `capital=False` for mid-sentence."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(in_lang or code)
+    except (UnknownLocaleError, ValueError):
+        return code
+    name = name or code
+    return name[:1].upper() + name[1:] if capital else name
+
+
 def unsupported(lang: str) -> str | None:
     """Why `lang` cannot be published (None when it can)."""
     if not re.fullmatch(LANG_PATTERN, lang):
@@ -38,13 +52,22 @@ def unsupported(lang: str) -> str | None:
     return None
 
 
+def chosen(book: Any, langs: Sequence[str]) -> list[str]:
+    """The languages a `--lang` option asks for, in handbook.yml's order. One the handbook lacks is a usage
+    error (exit 2), the same for every command."""
+    known = book.settings.languages
+    unknown = [lang for lang in langs if lang not in known]
+    if unknown:
+        raise UsageError(f"--lang: {unknown[0]!r} is not one of the handbook's languages ({', '.join(known)})")
+    return [lang for lang in known if lang in langs]
+
+
 def catalogue(root: Path, lang: str) -> Path:
     return root / "templates" / "locales" / lang / "LC_MESSAGES" / "messages.po"
 
 
 def write_catalogue(root: Path, lang: str) -> Path | None:
     """Start `lang`'s catalogue of UI strings from the templates' `.pot` (None when it exists or is not needed)."""
-    from babel import Locale, UnknownLocaleError
     from babel.messages.pofile import read_po, write_po
 
     path = catalogue(root, lang)
@@ -78,15 +101,13 @@ def _append_to_list(text: str, key: str, lang: str) -> str | None:
     return text[:match.start()] + f"{match.group('key')}{joined}{match.group('end')}" + text[match.end():]
 
 
-def add_language(root: Path, lang: str) -> list[str]:
+def add_language(book: Any, lang: str) -> list[str]:
     """Add `lang` to handbook.yml (`languages`, and `publish` when it is set) and start its UI catalogue;
     returns what was done, one line each, and what is left to the translator."""
-    from .validate import load_handbook
-
     problem = unsupported(lang)
     if problem:
         raise HandbookError(problem)
-    book = load_handbook(root)
+    root = book.root
     if "handbook.yml" in book.broken:
         raise HandbookError("handbook.yml has errors; run `handbook check` and fix them first")
     settings_path = root / "handbook.yml"
@@ -121,10 +142,12 @@ def add_language(root: Path, lang: str) -> list[str]:
 
 def write_missing_catalogues(root: Path) -> list[Path]:
     """A catalogue for every language of handbook.yml that has none yet (`make i18n`)."""
-    from .validate import load_handbook
+    from .load import SETTINGS_FILE, load_yaml
 
-    book = load_handbook(root)
-    return [path for lang in book.settings.languages if (path := write_catalogue(root, lang)) is not None]
+    data = load_yaml(root / SETTINGS_FILE, root).data
+    languages = data.get("languages") if isinstance(data, dict) else None
+    codes = [str(code) for code in languages] if isinstance(languages, list) else []
+    return [path for lang in codes if not unsupported(lang) and (path := write_catalogue(root, lang)) is not None]
 
 
 if __name__ == "__main__":  # `make i18n`: python -m generator.languages

@@ -12,7 +12,9 @@ import contextlib
 import hashlib
 import marshal
 import os
+import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,11 +188,15 @@ class ParseCache:
 
 
 class LoadError(Exception):
-    """A file could not be loaded; carries the one problem to report."""
+    """A file could not be loaded: carries every problem found in it (`problem` is the first), and the
+    `document` as far as it could be read when only its values are refused (a duplicate key, a tag, an alias):
+    the rest of the file is then checked too, so that one run shows every problem."""
 
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.as_text())
+    def __init__(self, problem: Problem, *more: Problem, document: Document | None = None) -> None:
+        super().__init__("\n".join(p.as_text() for p in (problem, *more)))
         self.problem = problem
+        self.problems = [problem, *more]
+        self.document = document
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
@@ -320,6 +326,7 @@ class _Split:
 SETTINGS_FILE = "handbook.yml"
 VOCABULARY_FILE = "handbook/vocabulary.yaml"
 FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
+PAGES_FOLDER = "handbook/pages"  # Markdown pages, NAME.LANG.md
 
 
 def content_files(root: Path) -> list[tuple[Path, str]]:
@@ -344,10 +351,13 @@ def parse_yaml(text: str, shown: str) -> Document:
     doc = Document(shown, None)
     doc.marked = "{" in text or "TODO" in text
     parser = _Parser(text)
+    builder = _Builder(doc, parser.get_event)
     try:
-        doc.data = _Builder(doc, parser.get_event).build()
+        doc.data = builder.build()
     except yaml.MarkedYAMLError as exc:
-        raise LoadError(_syntax_problem(exc, shown)) from None
+        raise LoadError(*builder.problems, _syntax_problem(exc, text, shown)) from None
+    except LoadError as exc:  # nested too deep, or a second document: the rest is not read
+        raise LoadError(*builder.problems, exc.problem) from None
     except yaml.reader.ReaderError as exc:  # control characters: located by position, not by mark
         # the C parser counts UTF-8 bytes, the Python one characters
         before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore") if _Parser is not yaml.SafeLoader \
@@ -360,6 +370,8 @@ def parse_yaml(text: str, shown: str) -> Document:
         raise LoadError(Problem(shown, 1, 1, "", f"the file is not valid YAML: {exc}")) from None
     finally:
         parser.dispose()
+    if builder.problems:  # every refused value was reported and the rest of the file read
+        raise LoadError(*builder.problems, document=doc)
     return doc
 
 
@@ -375,16 +387,113 @@ _HINTS = {
 }
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
-    """A parser error as a problem at the place the parser points at, with a hint where we know one."""
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
+    """A parser error as a problem at the place the parser points at, with a hint where we know one; an
+    indentation mistake is reported where it was made, which is often lines above where the parser gave up."""
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     reason = exc.problem or exc.context or "invalid YAML"
+    mistake = _indentation_mistake(text.replace("\r\n", "\n").split("\n"), line, col, reason)
+    if mistake is not None:
+        return Problem(shown, *mistake)
     message = f"the YAML is not valid here: {reason}"
     if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
         message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
     hint = next((h for key, h in _HINTS.items() if key in reason), "")
     return Problem(shown, line, col, "", f"{message}; {hint}" if hint else message)
+
+
+# a line that starts a field: `name:`, `- name:`, `"name":`, with its indentation and the key's column
+_KEY_LINE = re.compile(r"^(?P<indent> *)(?P<dash>(?:- +)*)"
+                       r"(?P<key>\"[^\"]*\"|'[^']*'|[^\s#:'\"\[{>|-][^:#]*?|-[^\s:#][^:#]*?) *:(?: +(?P<value>.*))?$")
+_BLOCK_VALUE = re.compile(r"^[|>][-+1-9]*\s*(?:#.*)?$")  # `|`, `>-`, `|2`: the text follows on the next lines
+
+
+def _indentation_mistake(lines: list[str], line: int, col: int, reason: str) -> tuple[int, int, str, str] | None:
+    """(line, column, field, message) of the indentation mistake that made the parser fail at `line`, if it
+    is one of the common ones: a tab, the text of a `key: |` not indented, a field not lined up with its map."""
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "tab" in reason or here[col - 1: col] == "\t" or "\t" in here[: len(here) - len(here.lstrip(" \t"))]:
+        return _tab(lines, line, col)
+    return _unindented_text(lines, line) or _misaligned_field(lines, line)
+
+
+def _spaces(n: int) -> str:
+    return "1 space" if n == 1 else f"{n} spaces"
+
+
+def _tab(lines: list[str], line: int, col: int) -> tuple[int, int, str, str]:
+    for number in range(min(line, len(lines)), 0, -1):  # the tab is on this line or in the indentation above
+        text = lines[number - 1]
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        if "\t" in indent:
+            return (number, indent.index("\t") + 1, "", "this line is indented with a tab, and YAML allows only "
+                    "spaces there; replace the tab with spaces (two for each level)")
+    return (line, col, "", "YAML does not allow a tab here; replace it with a space")
+
+
+def _key_line(text: str) -> tuple[int, str, str] | None:
+    """(the key's column from 0, its name, the value written after it) of a line that starts a field."""
+    match = _KEY_LINE.match(text.rstrip())
+    if match is None:
+        return None
+    return len(match["indent"]) + len(match["dash"]), match["key"].strip("'\""), (match["value"] or "").strip()
+
+
+def _content_lines(lines: list[str], before: int) -> Iterator[int]:
+    """Line numbers above `before` that hold something other than blanks and comments, nearest first."""
+    for number in range(min(before, len(lines) + 1) - 1, 0, -1):
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            yield number
+
+
+def _unindented_text(lines: list[str], line: int) -> tuple[int, int, str, str] | None:
+    """The first line of a `key: |` text that is not indented under its key, when the parser failed after it."""
+    for number in range(1, min(line, len(lines)) + 1):
+        field = _key_line(lines[number - 1])
+        if field is None or not _BLOCK_VALUE.match(field[2]):
+            continue
+        column, key, _ = field
+        following = next((n for n in range(number + 1, line + 1) if lines[n - 1].strip()), None)
+        if following is None:
+            continue
+        text = lines[following - 1]
+        indent = len(text) - len(text.lstrip(" "))
+        if indent <= column and _key_line(text) is None and not text.lstrip().startswith(("-", "#")):
+            return (following, 1, key, f"this text belongs to `{key}: |` on line {number}, so it must be indented "
+                    f"more than `{key}:`: put {_spaces(column + 2)} before this line and each line of the text "
+                    "after it")
+    return None
+
+
+def _misaligned_field(lines: list[str], line: int) -> tuple[int, int, str, str] | None:
+    """A field where the parser failed that does not line up with any map above it."""
+    if not 0 < line <= len(lines):
+        return None
+    field = _key_line(lines[line - 1])
+    if field is None:
+        return None
+    column, key, _ = field
+    above = [(n, found) for n in _content_lines(lines, line) if (found := _key_line(lines[n - 1])) is not None]
+    if not above:
+        return None
+    previous, (prev_column, prev_key, prev_value) = above[0]
+    if column > prev_column and prev_value and not _BLOCK_VALUE.match(prev_value):
+        return (line, column + 1, key, f"is indented more than `{prev_key}:` on line {previous}, whose value is "
+                "already complete, so YAML reads this line as more of that value; line it up with "
+                f"`{prev_key}:` (remove {_spaces(column - prev_column)} before it)")
+    levels: list[tuple[int, int, str]] = []  # the maps open above this line: (line, column, a key of it)
+    for number, (col, name, _) in above:
+        if not levels or col < levels[-1][1]:
+            levels.append((number, col, name))
+    if any(col == column for _, col, _ in levels):
+        return None
+    around = [lv for lv in levels if lv[1] > column][-1:] + [lv for lv in levels if lv[1] < column][:1]
+    listed = ", ".join(f"`{name}:` on line {number} is in column {col + 1}" for number, col, name in around)
+    return (line, column + 1, key, f"starts in column {column + 1}, which lines it up with no field above it "
+            f"({listed}); the fields of one map start in exactly the same column, so move it to the column of "
+            "the fields it belongs with")
 
 
 _Scalar, _SeqEnd, _MapEnd = yaml.ScalarEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent
@@ -393,6 +502,8 @@ _Scalar, _SeqEnd, _MapEnd = yaml.ScalarEvent, yaml.SequenceEndEvent, yaml.Mappin
 class _Builder:
     """Turns a PyYAML event stream into plain data, recording positions and refusing unsafe YAML.
 
+    A refused value (an alias, an anchor, a tag, a duplicate key, a merge key) is reported and the reading goes
+    on, so that every one in the file is reported at once; only too deep a nesting or a second document stops it.
     Plain scalars without anchor or tag, by far the most common events, take a short path inline:
     this loop is most of the time `handbook check` takes.
     """
@@ -401,10 +512,17 @@ class _Builder:
         self.doc = doc
         self.positions, self.keys = doc.positions, doc.keys
         self.next = next_event
+        self.problems: list[Problem] = []
+
+    def problem(self, event: Any, message: str, loc: Path_ = ()) -> Problem:
+        mark = event.start_mark
+        return Problem(self.doc.path, mark.line + 1, mark.column + 1, _field(loc), message)
 
     def fail(self, event: Any, message: str, loc: Path_ = ()) -> LoadError:
-        mark = event.start_mark
-        return LoadError(Problem(self.doc.path, mark.line + 1, mark.column + 1, _field(loc), message))
+        return LoadError(self.problem(event, message, loc))
+
+    def refuse(self, event: Any, message: str, loc: Path_ = ()) -> None:
+        self.problems.append(self.problem(event, message, loc))
 
     def build(self) -> Any:
         self.next()  # StreamStart
@@ -422,14 +540,15 @@ class _Builder:
         """The value that starts with `event`; a map or list is located at `at`, the key that names it."""
         cls = type(event)
         if cls is yaml.AliasEvent:
-            raise self.fail(event, f"uses the alias *{event.anchor}; anchors and aliases are not allowed, "
-                            "write the value out in full", loc)
+            self.refuse(event, f"uses the alias *{event.anchor}; anchors and aliases are not allowed, "
+                        "write the value out in full", loc)
+            return None
         if event.anchor:
-            raise self.fail(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
-                            "allowed, write the value out in full", loc)
+            self.refuse(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
+                        "allowed, write the value out in full", loc)
         if event.tag and event.tag != "!":  # `!` alone only says "plain text"
-            raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write a "
-                            "plain value (in quotes if it starts with !)", loc)
+            self.refuse(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write a "
+                        "plain value (in quotes if it starts with !)", loc)
         mark = event.start_mark
         if cls is _Scalar:
             self.positions[loc] = (mark.line + 1, mark.column + 1)
@@ -470,11 +589,14 @@ class _Builder:
             event = next_event()
             if type(event) is _MapEnd:
                 return result
-            key = self.key(event, loc)
-            here = (*loc, key)
-            if key in result:
-                raise self.fail(event, f"is written twice in the same map (first on line {keys[here][0]}); "
+            key = self.key(event, loc, depth)
+            here = (*loc, key) if key is not None else loc
+            if key is None or key in result:  # reported: its value is read (for what else is wrong) and left out
+                if key is not None:
+                    self.refuse(event, f"is written twice in the same map (first on line {keys[here][0]}); "
                                 "YAML would silently keep only the last one, so merge them into one", here)
+                self.skip(next_event(), here, depth + 1)
+                continue
             mark = event.start_mark
             at = keys[here] = (mark.line + 1, mark.column + 1)
             item: Any = next_event()
@@ -486,22 +608,36 @@ class _Builder:
             else:
                 result[key] = self.node(item, here, depth + 1, at)
 
-    def key(self, event: Any, loc: Path_) -> str:
+    def skip(self, event: Any, loc: Path_, depth: int) -> None:
+        """Read a value that is left out (reporting what is refused in it), keeping the positions of the rest."""
+        kept = self.positions, self.keys
+        self.positions, self.keys = {}, {}
+        try:
+            self.node(event, loc, depth)
+        finally:
+            self.positions, self.keys = kept
+
+    def key(self, event: Any, loc: Path_, depth: int) -> str | None:
+        """The name of a map key; None, reported, for a key that is not a plain name."""
         if type(event) is _Scalar and event.anchor is None and event.tag is None and event.value != "<<":
             name: str = event.value
             return name
         if isinstance(event, yaml.AliasEvent):
-            raise self.fail(event, "uses an alias as a key; anchors and aliases are not allowed", loc)
+            self.refuse(event, "uses an alias as a key; anchors and aliases are not allowed", loc)
+            return None
         if not isinstance(event, yaml.ScalarEvent):
-            raise self.fail(event, "has a list or map as a key; keys must be plain words", loc)
+            self.refuse(event, "has a list or map as a key; keys must be plain words", loc)
+            self.skip(event, loc, depth + 1)
+            return None
         if event.anchor:
-            raise self.fail(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
-                            "allowed, write the value out in full", loc)
+            self.refuse(event, f"defines the anchor &{event.anchor}; anchors and aliases are not "
+                        "allowed, write the value out in full", loc)
         if event.tag:
-            raise self.fail(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write "
-                            "a plain name", loc)
+            self.refuse(event, f"uses the tag {_short_tag(event.tag)}; YAML tags are not allowed, write "
+                        "a plain name", loc)
         if event.value == "<<":
-            raise self.fail(event, "uses a merge key (<<); write the values out in full", loc)
+            self.refuse(event, "uses a merge key (<<); write the values out in full", loc)
+            return None
         return str(event.value)
 
 

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 import re
@@ -213,7 +214,10 @@ def _render(live: dict[str, Any], config: Any) -> None:
     root, lang = Path(live["root"]), live["lang"]
     caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
     parsed = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)  # unchanged files: not parsed
-    book = load_handbook(root, parsed)
+    book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
+    # the load freezes what is alive (`gc.freeze`, a speed-up for one-shot builds); in this long-lived process
+    # that would include the last rebuild's MkDocs pages and nav, whose cycles would then never be collected
+    gc.unfreeze()
     parsed.save()
     for problem in book.problems:
         (log.error if problem.level == "error" else log.warning)(problem.as_text())
@@ -228,7 +232,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
     # the open data and schemas the data page links to: the preview serves the language at the root of
     # the server, where `data/` and `../schema/` both resolve inside it
     write_site_data(book, lang, docs / "data")
-    write_schemas(docs / "schema")
+    write_schemas(docs / "schema", book)
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]
     config.site_name = settings["site_name"]

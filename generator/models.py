@@ -18,8 +18,9 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Markdown = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 Year = Annotated[int, Field(ge=1, le=2200)]
-HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"]+$", max_length=2000)]
-AnyUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"]+$", max_length=2000)]
+# patterns are read by Python and by every JSON Schema validator (ECMA-262): no escape that one of them refuses
+HttpsUrl = Annotated[str, StringConstraints(pattern=r'^https://[^\s<>"]+$', max_length=2000)]
+AnyUrl = Annotated[str, StringConstraints(pattern=r'^https?://[^\s<>"]+$', max_length=2000)]
 Lang = Annotated[str, StringConstraints(pattern=LANG_PATTERN)]
 
 
@@ -321,6 +322,13 @@ class Vocabulary(Strict):
     def label(self, vocab: str, value: str, lang: str, source_lang: str = "en") -> str:
         labels: dict[str, str] = getattr(self, vocab).get(value, {})
         return labels.get(lang) or labels.get(source_lang) or next(iter(labels.values()), value)
+
+
+# The fields that take the values of a vocabulary, by kind: checked by `handbook check`, enums in the JSON Schemas.
+VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
+    "case": {"scale": "scales", "sectors": "sectors", "models": "models"},
+    "recipe": {"principles": "principles"},
+}
 
 
 KINDS: dict[str, type[Strict]] = {

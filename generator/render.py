@@ -10,6 +10,7 @@ Contributed plain text is escaped by the autoescaping templates (and `mdtext` wh
 from __future__ import annotations
 
 import contextlib
+import html.entities
 import os
 import re
 from collections import defaultdict
@@ -24,6 +25,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from .errors import HandbookError
+from .languages import language_name
 from .models import Case, Recipe, Source, Toolkit
 from .reference import CLI_PAGE, DATA_PAGE, FIELDS_PAGE, reference_pages
 from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
@@ -54,7 +56,8 @@ def mdtext(value: Any) -> Markup:
 
 
 def markdown_text(text: str) -> Markup:
-    """Contributed Markdown, ready to sit in a page: raw HTML is escaped so that it shows as text.
+    """Contributed Markdown, ready to sit in a page: raw HTML is escaped so that it shows as text, and entities
+    (`&amp;`, `&nbsp;`) show as their characters, as Markdown shows them.
 
     `>` stays a block quote at the start of a line. Code spans are left as written: Markdown escapes their
     text itself (escaping it here too would show `&lt;`). MkDocs converts the rest, and its links are checked."""
@@ -70,7 +73,19 @@ _CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 
 
 def _escape_html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """`<` and `>` escaped, so raw HTML shows as text; `&` too, unless it starts an entity (`&amp;`, `&mdash;`,
+    `&#x26;`), which Markdown renders as its character, like every Markdown renderer (CommonMark's rule)."""
+    return _AMP.sub(_amp, text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+_AMP = re.compile(r"&(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)?")
+
+
+def _amp(match: re.Match[str]) -> str:
+    entity = match.group(1)
+    if entity and (entity[0] == "#" or entity in html.entities.html5):
+        return match.group(0)
+    return "&amp;" + (entity or "")
 
 
 def commonmark_lists(text: str) -> str:
@@ -119,16 +134,6 @@ def list_item(text: str, indent: int = 4) -> Markup:
     """Markdown that continues inside a list item or definition: every line after the first indented."""
     first, *rest = text.split("\n")
     return Markup("\n".join([first, *((" " * indent + line) if line.strip() else "" for line in rest)]))
-
-
-def language_name(code: str, in_lang: str | None = None, capital: bool = True) -> str:
-    """`Español` for es (in its own language unless `in_lang` is given); `capital=False` for mid-sentence."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(in_lang or code)
-    except (UnknownLocaleError, ValueError):
-        return code
-    name = name or code
-    return name[:1].upper() + name[1:] if capital else name
 
 
 class Renderer:
@@ -210,11 +215,7 @@ class Renderer:
 
     def plan(self) -> list[str]:
         """Every file of the language's `docs/` folder (pages and our assets), in the order MkDocs reads them."""
-        book = self.book
-        paths = {f"{folder}/{slug}.md" for kind, folder in PAGE_FOLDERS.items() for slug in book.entries(kind)}
-        paths |= {f"{folder}/index.md" for folder in PAGE_FOLDERS.values()}
-        paths |= set(REFERENCE_PAGES) | {f"{name}.md" for name in book.pages} | set(self.assets)
-        return sorted(paths, key=mkdocs_order)
+        return sorted(page_paths(self.book) | set(self.assets), key=mkdocs_order)
 
     def _made_from(self, path: str) -> tuple[str, str]:
         """What a planned page shows: (kind, slug) of a case, recipe or toolkit; ("prose", name) of a page
@@ -584,6 +585,13 @@ def _assets(root: Path) -> Iterable[tuple[str, bytes]]:
         for item in sorted(source.iterdir()):
             if item.is_file() and not item.is_symlink():
                 yield f"assets/{item.name}", item.read_bytes()
+
+
+def page_paths(book: Handbook) -> set[str]:
+    """The Markdown pages of a language's site (every language has the same): what a link may lead to."""
+    paths = {f"{folder}/{slug}.md" for kind, folder in PAGE_FOLDERS.items() for slug in book.entries(kind)}
+    paths |= {f"{folder}/index.md" for folder in PAGE_FOLDERS.values()}
+    return paths | set(REFERENCE_PAGES) | {f"{name}.md" for name in book.pages}
 
 
 def _files_under(folder: Path) -> set[str]:

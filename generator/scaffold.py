@@ -59,7 +59,7 @@ sources:
     # publisher: ...
     # url: https://...
     kind: book                # book, report, article, web, video, law
-reviewed: {today}
+reviewed: TODO                # the day you last checked the facts against the sources: YYYY-MM-DD
 contributors: []
 """
 

@@ -14,24 +14,29 @@ from pathlib import Path
 
 from .build import mkdocs_config
 from .errors import ContentError, HandbookError
-from .validate import load_handbook
+from .languages import chosen
+from .lock import held, serve_lock
+from .validate import Handbook, load_handbook
 
 WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")
 
 
 def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000", open_browser: bool = False) -> None:
     """Build `lang` (default: the first language handbook.yml publishes) and serve it with live reload."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    book = load_handbook(root, strict=False)  # the preview is not strict: a link MkDocs refuses is a warning
+    if book.errors:
+        raise ContentError(book.problems)
+    lang = chosen(book, [lang])[0] if lang else book.settings.published[0]
+    # its folder is its own, so it runs beside builds; a second preview of the language would share it
+    with held(root, serve_lock(lang), f"handbook serve --lang {lang}", wait=False):
+        _serve(root, book, lang, dev_addr, open_browser)
+
+
+def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: bool) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    book = load_handbook(root)
-    if book.errors:
-        raise ContentError(book.problems)
-    lang = lang or book.settings.published[0]
-    if lang not in book.settings.languages:
-        raise HandbookError(f"{lang} is not a language of this handbook "
-                            f"(handbook.yml lists {', '.join(book.settings.languages)})")
     folder = root / "build" / "serve"
     (folder / lang / "docs").mkdir(parents=True, exist_ok=True)
     config = mkdocs_config(book, lang, folder, folder / lang / "site", serve=True)

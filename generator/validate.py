@@ -6,6 +6,7 @@ Nothing downstream reads YAML again.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import dataclasses
 import difflib
@@ -22,8 +23,10 @@ from pydantic import BaseModel, ValidationError
 
 from . import i18n
 from .errors import Problem
+from .links import check_links
 from .load import (
     FOLDERS,
+    PAGES_FOLDER,
     SETTINGS_FILE,
     VOCABULARY_FILE,
     Document,
@@ -40,10 +43,10 @@ from .models import (
     LANG_PATTERN,
     OVERLAYS,
     SLUG_PATTERN,
+    VOCABULARY_FIELDS,
     Case,
     Recipe,
     Settings,
-    Source,
     Toolkit,
     Vocabulary,
 )
@@ -51,7 +54,6 @@ from .models import (
 M = TypeVar("M", bound=BaseModel)
 
 MODELS: dict[str, type[BaseModel]] = {"case": Case, "recipe": Recipe, "toolkit": Toolkit}
-PAGES_FOLDER = "handbook/pages"
 PLACEHOLDERS = ("institution", "place", "group")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)(?::[^\W\d_]{1,20})?\}")
 _SLUG = re.compile(SLUG_PATTERN)
@@ -96,7 +98,8 @@ class Handbook:
     pages: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> lang -> file
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
-    broken: set[str] = field(default_factory=set)  # files that exist but do not load or validate
+    # files that exist but do not load or validate (handbook.yml only when not even its languages are known)
+    broken: set[str] = field(default_factory=set)
 
     @property
     def errors(self) -> list[Problem]:
@@ -137,18 +140,19 @@ class Handbook:
 
 
 def load_handbook(root: Path, cache: ParseCache | None = None,
-                  settled: Callable[[Handbook], None] | None = None) -> Handbook:
+                  settled: Callable[[Handbook], None] | None = None, strict: bool = True) -> Handbook:
     """Load and validate the whole handbook under `root`; problems are collected, never raised.
 
     With a `cache`, files that did not change since it was saved are not parsed again. `settled` is called
     with the handbook as soon as its settings and pages are loaded (when the settings are valid): what
-    depends on them alone can start while the rest loads."""
+    depends on them alone can start while the rest loads. A link that MkDocs refuses is an error, as it
+    fails a `strict` build, else a warning (`handbook build --no-strict`, `serve`)."""
     global _cache
     _cache = cache
     _real_folders.clear()
     try:
         with _no_cyclic_gc():
-            return _load_handbook(root, settled)
+            return _load_handbook(root, settled, strict)
     finally:
         if cache is not None:
             cache.done()  # the second process of its prefetch, if any, has ended
@@ -176,7 +180,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Handbook:
+def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None, strict: bool) -> Handbook:
     book = Handbook(root=root)
     if _cache is not None:
         _cache.prefetch(root)
@@ -184,7 +188,7 @@ def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Ha
     settings = _model(book, settings_doc, Settings) if settings_doc is not None else None
     if settings is None:
         book.broken.add(SETTINGS_FILE)
-    book.settings = settings or book.settings
+    book.settings = settings or _salvage_settings(book, settings_doc) or book.settings
     _load_pages(book)
     if settled is not None and settings is not None:
         settled(book)
@@ -196,7 +200,11 @@ def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None) -> Ha
     sources: dict[tuple[str, str], Document] = {}
     for kind in MODELS:
         _load_kind(book, kind, sources)
-    _check_references(book)
+    _check_folders(book)
+    _check_references(book, sources)
+    translations = [(o.kind, o.slug, o.doc) for o in book.overlays.values()]
+    book.problems += check_links(book, [(kind, slug, doc) for (kind, slug), doc in sources.items()] + translations,
+                                 strict)
     _check_settings(book, settings_doc)
     _check_vocabulary(book, vocab_doc)
     book.problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
@@ -232,9 +240,9 @@ def _load(book: Handbook, path: Path) -> Document | None:
         return None
     try:
         return load_yaml(path, book.root, _cache)
-    except LoadError as exc:
-        book.problems.append(exc.problem)
-        return None
+    except LoadError as exc:  # with its document when only values were refused: the rest is checked too
+        book.problems.extend(exc.problems)
+        return exc.document
 
 
 def _model(book: Handbook, doc: Document, model: type[M], lang: str = "") -> M | None:
@@ -247,8 +255,36 @@ def _model(book: Handbook, doc: Document, model: type[M], lang: str = "") -> M |
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        book.problems.extend(_explain(doc, exc, model))
+        refused = [p.field for p in book.problems if p.path == doc.path and p.field]  # by the loader: said once
+        book.problems.extend(p for p in _explain(doc, exc, model, book.root)
+                             if not any(_within(p.field, field) for field in refused))
         return None
+
+
+def _within(field: str, outer: str) -> bool:
+    """Whether the field `field` is `outer` or inside it (`place.name` is inside `place`, `a[0]` inside `a`)."""
+    return field == outer or field.startswith((f"{outer}.", f"{outer}["))
+
+
+def _salvage_settings(book: Handbook, doc: Document | None) -> Settings | None:
+    """The settings without their fields that have errors (reported already), when `languages` is not one of
+    them: what depends on the languages (translations, pages, labels) is then checked in the same run."""
+    if doc is None or not isinstance(doc.data, dict):
+        return None
+    data = {"title": "Handbook", **doc.data}
+    for _ in range(len(data)):
+        try:
+            settings = Settings.model_validate(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            wrong = {error["loc"][0] for error in errors if error["loc"]}
+            if "languages" in wrong or any(not error["loc"] for error in errors):  # no field to leave out
+                return None
+            data = {key: value for key, value in data.items() if key not in wrong}
+            continue
+        book.broken.discard(SETTINGS_FILE)  # its errors are reported; the languages can be trusted
+        return settings
+    return None
 
 
 def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Document]) -> None:
@@ -287,13 +323,7 @@ def _load_kind(book: Handbook, kind: str, sources: dict[tuple[str, str], Documen
 def _parse_name(book: Handbook, path: Path) -> tuple[str, str] | None:
     """(slug, lang) from `slug.yaml` or `slug.lang.yaml`; reports names that break the rules."""
     shown = display_path(path, book.root)
-    if path.name.startswith(".") or path.is_dir():
-        return None
-    if path.suffix in (".yml", ".json"):
-        book.problems.append(Problem(shown, 1, 1, "", "this file is ignored: content files end in .yaml, "
-                                     f"not {path.suffix}", "warning"))
-        return None
-    if path.suffix != ".yaml":
+    if path.name.startswith(".") or path.is_dir() or path.suffix != ".yaml":  # `_check_folders` reports them
         return None
     parts = path.name[: -len(".yaml")].split(".")
     slug, lang = parts[0], parts[1] if len(parts) == 2 else ""
@@ -393,7 +423,8 @@ def _load_pages(book: Handbook) -> None:
             continue
         book.files += 1
         lang = parts[1] if len(parts) == 2 else book.source_lang
-        if len(parts) > 2 or not _SLUG.match(parts[0]) or (len(parts) == 2 and lang not in book.settings.languages):
+        unknown = len(parts) == 2 and lang not in book.settings.languages and SETTINGS_FILE not in book.broken
+        if len(parts) > 2 or not _SLUG.match(parts[0]) or unknown:
             book.problems.append(Problem(shown, 1, 1, "", "page files are named NAME.md or NAME.LANG.md, with a "
                                          "language listed in handbook.yml"))
             continue
@@ -407,20 +438,117 @@ def _load_pages(book: Handbook) -> None:
         book.problems.append(Problem(PAGES_FOLDER, 1, 1, "", "index.md (the home page) is missing"))
 
 
+_SPELLINGS = {".yaml": (".yml", ".json", ".yaml"), ".md": (".markdown", ".mdown", ".md", ".txt")}  # renamed, they work
+
+
+def _check_folders(book: Handbook) -> None:
+    """Every file or folder of a content folder that the build would not read is an error: a case saved as
+    `.yml` must not silently disappear from the site. Hidden files and editors' backups (`x.yaml~`) are left alone."""
+    for folder, suffix in [*((f, ".yaml") for f in FOLDERS.values()), (PAGES_FOLDER, ".md")]:
+        path = book.root / folder
+        if not _real_folder(book, path) or not path.is_dir():
+            continue
+        for item in sorted(path.iterdir()):
+            name = item.name
+            if name.startswith((".", "#")) or name.endswith("~") or (name.endswith(suffix) and not item.is_dir()):
+                continue
+            shown = display_path(item, book.root)
+            if item.is_dir():
+                message = f"this folder is not read: the files of {folder}/ sit directly in it; move them up"
+            elif item.suffix.lower() in _SPELLINGS[suffix]:
+                message = (f"this file is not read: the files of {folder}/ end in {suffix}; rename it to "
+                           f"{item.stem}{suffix}")
+            else:
+                message = (f"this file is not read: {folder}/ holds only {suffix} files; rename it to end in "
+                           f"{suffix}, or move it out of the folder")
+            book.problems.append(Problem(shown, 1, 1, "", message))
+
+
 # ---------------------------------------------------------------- explaining model errors
 
 
-def _explain(doc: Document, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+def _explain(doc: Document, exc: ValidationError, model: type[BaseModel], root: Path) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[Path_] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    strays = _strays(doc, errors, model)
+    for error in errors:
         loc = _data_loc(doc.data, error["loc"])
-        if loc in seen:  # a union reports one error per alternative; the first one is enough
+        if loc in seen or loc in strays.values():  # a union reports one error per alternative; the first is enough
             continue
         seen.add(loc)
         line, col = doc.where_key(loc) if error["type"] == "extra_forbidden" else doc.where(loc)
-        problems.append(Problem(doc.path, line, col, field_name(loc), _message(error, loc, model)))
+        message = _message(error, loc, model)
+        if loc in strays:
+            message = _stray_message(doc, loc, strays[loc])
+        elif error["type"] == "missing":
+            swallowed = _swallowed(doc, loc, root)
+            if swallowed is not None:
+                line, col, message = swallowed
+        problems.append(Problem(doc.path, line, col, field_name(loc), message))
     return problems
+
+
+def _strays(doc: Document, errors: list[Any], model: type[BaseModel]) -> dict[Path_, Path_]:
+    """Unknown fields that are fields of an empty map just above them (`name:` and `country:` written under
+    `place:` without indentation): each with that map's location."""
+    strays: dict[Path_, Path_] = {}
+    for error in errors:
+        loc = _data_loc(doc.data, error["loc"])
+        if error["type"] != "extra_forbidden" or not loc:
+            continue
+        parent, name = loc[:-1], loc[-1]
+        owner = _model_at(model, loc)
+        data = _at(doc.data, parent)
+        if owner is None or not isinstance(data, dict):
+            continue
+        line = doc.where_key(loc)[0]
+        for field_, info in owner.model_fields.items():
+            subs = [a for a in _flatten(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+            empty = field_ in data and data[field_] is None and (*parent, field_) in doc.keys
+            if empty and subs and name in subs[0].model_fields and doc.where_key((*parent, field_))[0] < line:
+                strays[loc] = (*parent, field_)
+    return strays
+
+
+def _stray_message(doc: Document, loc: Path_, parent: Path_) -> str:
+    line, col = doc.where_key(parent)
+    return (f"is a field of `{parent[-1]}:` on line {line}, which is empty because this line is not indented "
+            f"under it; indent it: put {col + 1} spaces before it")
+
+
+def _at(data: Any, loc: Path_) -> Any:
+    for part in loc:
+        if not _has(data, part):
+            return None
+        data = data[part]
+    return data
+
+
+def _swallowed(doc: Document, loc: Path_, root: Path) -> tuple[int, int, str] | None:
+    """(line, column, message) when a missing field is written, but indented so far that YAML read it as
+    part of the text of the field above it."""
+    parent = _at(doc.data, loc[:-1])
+    name = str(loc[-1])
+    pattern = re.compile(rf"(?m)^[ \t]*{re.escape(name)}:(?:[ \t]|$)")
+    texts = [key for key, value in parent.items() if isinstance(value, str) and pattern.search(value)] \
+        if isinstance(parent, dict) else []
+    if not texts:
+        return None
+    holder = (*loc[:-1], texts[0])
+    start = doc.where(holder)[0]
+    try:
+        lines = read_text(root / doc.path, doc.path).splitlines()
+    except LoadError:
+        return None
+    at = next((n for n in range(start, len(lines) + 1) if pattern.match(lines[n - 1])), None)
+    if at is None:
+        return None
+    indent = len(lines[at - 1]) - len(lines[at - 1].lstrip())
+    key_line, key_col = doc.where_key(holder)
+    return (at, indent + 1, f"is written on this line, but indented like the text of `{texts[0]}:` above it "
+            f"(line {key_line}), so YAML reads it as part of that text and finds no {name}; line it up with "
+            f"`{texts[0]}:` (remove {indent - key_col + 1} spaces before it)")
 
 
 def _data_loc(data: Any, loc: tuple[Any, ...]) -> Path_:
@@ -455,6 +583,8 @@ def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
     owner = _model_at(model, loc)
     if kind == "missing":
         return "is required but missing"
+    if kind.split("_")[0] in _WANTED and isinstance(error["input"], str) and error["input"].startswith("TODO"):
+        return f"still holds the skeleton's TODO; write {_WANTED.get(kind.split('_')[0], 'the real value')}"
     if kind == "extra_forbidden":
         known = sorted(owner.model_fields) if owner else sorted(_all_field_names())
         return "is not a known field" + (_suggest(name, known) or f"; the fields here are {', '.join(known)}")
@@ -484,12 +614,31 @@ def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
     if kind.startswith("float_"):
         return f"must be a number, like -30.03, not {error['input']!r}"
     if kind.startswith("date_"):
-        return f"must be a date written YYYY-MM-DD, not {error['input']!r}"
+        return _date_message(error["input"])
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, not {error['input']!r}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     return str(error["msg"])
+
+
+_WANTED = {"int": "a whole number, like 1998", "float": "a number, like -30.03",
+           "date": "a date as YYYY-MM-DD, like 2026-11-26"}
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _date_message(value: Any) -> str:
+    """What is wrong with a date: its form, or a month or day that the calendar does not have."""
+    match = _DATE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return f"must be a date written YYYY-MM-DD (year, month, day), like 2026-11-26, not {value!r}"
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return (f"{value!r} has no month {match.group(2)}: the month, between the two hyphens, goes from 01 "
+                "to 12 (YYYY-MM-DD: year, month, day)")
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    return (f"{value!r} has no day {match.group(3)}: {calendar.month_name[month]} {year} has {days} days "
+            "(YYYY-MM-DD: year, month, day)")
 
 
 def _model_at(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
@@ -572,17 +721,46 @@ def _ref(book: Handbook, doc: Document, loc: Path_, value: str, known: dict[str,
                                  f"{_suggest(value, sorted(known)) or f' ({hint})'}"))
 
 
-def _check_references(book: Handbook) -> None:
-    for slug, entry in book.cases.items():
-        _check_case(book, slug, entry)
-    for recipe in book.recipes.values():
-        _check_recipe(book, recipe)
-    for toolkit in book.toolkits.values():
-        doc, tk = toolkit.doc, toolkit.model
-        for i, r in enumerate(tk.recipes):
-            _ref(book, doc, ("recipes", i), r, book.recipes, "recipe")
-        for i, c in enumerate(tk.cases):
-            _ref(book, doc, ("cases", i), c, book.cases, "case study")
+def _check_references(book: Handbook, sources: dict[tuple[str, str], Document]) -> None:
+    """Vocabulary, ids and cross-references of every content file that loaded, valid or not: a type error
+    elsewhere in a file does not hide them. What is written where a problem is reported already is skipped."""
+    checks = {"case": _check_case, "recipe": _check_recipe, "toolkit": _check_toolkit}
+    for (kind, slug), doc in sources.items():
+        if isinstance(doc.data, dict):
+            wrong = [p.field for p in book.problems if p.path == doc.path and p.level == "error"]
+            checks[kind](book, _Written(doc, wrong, slug in book.entries(kind)), slug)
+
+
+@dataclass
+class _Written:
+    """A content file as written, for its references: the values of a field that are text, where no problem
+    is reported already (`wrong` holds the fields with problems; `valid` when there are none)."""
+
+    doc: Document
+    wrong: list[str]
+    valid: bool
+
+    def ok(self, loc: Path_) -> bool:
+        name = field_name(loc)
+        return not any(_within(name, field_) for field_ in self.wrong)
+
+    def text(self, *loc: str | int) -> list[tuple[Path_, str]]:
+        """The text at `loc`, or each text item of the list at `loc`, with its location."""
+        value = _at(self.doc.data, loc)
+        found = [((*loc, i), item) for i, item in enumerate(value)] if isinstance(value, list) else [(loc, value)]
+        return [(where, item) for where, item in found if isinstance(item, str) and self.ok(where)]
+
+    def items(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        """The maps of the list `name` (sources, worksheets), by their index."""
+        value = _at(self.doc.data, (name,))
+        return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _check_toolkit(book: Handbook, tk: _Written, slug: str) -> None:
+    for loc, r in tk.text("recipes"):
+        _ref(book, tk.doc, loc, r, book.recipes, "recipe")
+    for loc, c in tk.text("cases"):
+        _ref(book, tk.doc, loc, c, book.cases, "case study")
 
 
 def _vocab(book: Handbook, doc: Document, loc: Path_, value: str, vocab: str) -> None:
@@ -599,76 +777,76 @@ def _options(known: dict[str, Any]) -> str:
     return f"; {listed}or add it to {VOCABULARY_FILE}"
 
 
-def _check_case(book: Handbook, slug: str, entry: Entry[Case]) -> None:
-    doc, case = entry.doc, entry.model
-    _vocab(book, doc, ("scale",), case.scale, "scales")
-    for i, s in enumerate(case.sectors):
-        _vocab(book, doc, ("sectors", i), s, "sectors")
-    for i, m in enumerate(case.models):
-        _vocab(book, doc, ("models", i), m, "models")
-    for i, r in enumerate(case.recipes):
-        _ref(book, doc, ("recipes", i), r, book.recipes, "recipe")
-    for i, c in enumerate(case.related):
+def _ids(book: Handbook, file: _Written, name: str, what: str) -> dict[str, int]:
+    """The ids of the list `name` (each with its first index), reporting an id given twice."""
+    ids: dict[str, int] = {}
+    for i, item in file.items(name):
+        value = item.get("id")
+        if not isinstance(value, str):
+            continue
+        if value in ids and file.ok((name, i, "id")):
+            line, col = file.doc.where((name, i, "id"))
+            book.problems.append(Problem(file.doc.path, line, col, f"{name}[{i}].id",
+                                         f"{value!r} is already the id of {name}[{ids[value]}]; "
+                                         f"give each {what} its own id"))
+        ids.setdefault(value, i)
+    return ids
+
+
+def _check_case(book: Handbook, case: _Written, slug: str) -> None:
+    doc = case.doc
+    for field_, vocab in VOCABULARY_FIELDS["case"].items():
+        for loc, value in case.text(field_):
+            _vocab(book, doc, loc, value, vocab)
+    for loc, r in case.text("recipes"):
+        _ref(book, doc, loc, r, book.recipes, "recipe")
+    for loc, c in case.text("related"):
         if c == slug:
-            line, col = doc.where(("related", i))
-            book.problems.append(Problem(doc.path, line, col, f"related[{i}]",
+            line, col = doc.where(loc)
+            book.problems.append(Problem(doc.path, line, col, field_name(loc),
                                          "a case cannot be related to itself; remove it"))
         else:
-            _ref(book, doc, ("related", i), c, book.cases, "case study")
-    _check_sources(book, doc, case, ("outcomes", "challenges"), "an outcome or challenge")
+            _ref(book, doc, loc, c, book.cases, "case study")
+    _check_sources(book, case, ("outcomes", "challenges"), "an outcome or challenge", required=True)
 
 
-def _check_recipe(book: Handbook, entry: Entry[Recipe]) -> None:
-    doc, recipe = entry.doc, entry.model
-    for i, p in enumerate(recipe.principles):
-        _vocab(book, doc, ("principles", i), p, "principles")
-    for i, c in enumerate(recipe.evidence):
-        _ref(book, doc, ("evidence", i), c, book.cases, "case study")
-    sheets: dict[str, int] = {}
-    for i, sheet in enumerate(recipe.worksheets):
-        if sheet.id in sheets:
-            line, col = doc.where(("worksheets", i, "id"))
-            book.problems.append(Problem(doc.path, line, col, f"worksheets[{i}].id",
-                                         f"{sheet.id!r} is already the id of worksheets[{sheets[sheet.id]}]; "
-                                         "give each worksheet its own id"))
-        sheets.setdefault(sheet.id, i)
-    for i, step in enumerate(recipe.steps):
-        if step.worksheet is not None:
-            _ref(book, doc, ("steps", i, "worksheet"), step.worksheet, sheets, "worksheet id",
-                 "no worksheet of this recipe has that id")
-    _check_sources(book, doc, recipe, ("research", "steps", "pitfalls"), "a research finding, step or pitfall")
+def _check_recipe(book: Handbook, recipe: _Written, slug: str) -> None:
+    doc = recipe.doc
+    for field_, vocab in VOCABULARY_FIELDS["recipe"].items():
+        for loc, value in recipe.text(field_):
+            _vocab(book, doc, loc, value, vocab)
+    for loc, c in recipe.text("evidence"):
+        _ref(book, doc, loc, c, book.cases, "case study")
+    _check_sources(book, recipe, ("research", "steps", "pitfalls"), "a research finding, step or pitfall")
+    sheets = _ids(book, recipe, "worksheets", "worksheet")
+    if not isinstance(doc.data.get("worksheets", []), list):
+        return
+    for i, _ in recipe.items("steps"):
+        for loc, sheet in recipe.text("steps", i, "worksheet"):
+            _ref(book, doc, loc, sheet, sheets, "worksheet id", "no worksheet of this recipe has that id")
 
 
-def _check_sources(book: Handbook, doc: Document, model: Case | Recipe, groups: tuple[str, ...],
-                   citers: str) -> None:
-    """The file's source ids are unique, every id its `groups` cite is listed, and every source is cited
-    (else a warning naming `citers`, what may cite it)."""
-    ids = _source_ids(book, doc, model.sources)
+def _check_sources(book: Handbook, file: _Written, groups: tuple[str, ...], citers: str,
+                   required: bool = False) -> None:
+    """The file's source ids are unique, every id its `groups` cite is listed, and every source is cited (else
+    a warning naming `citers`, what may cite it). When `sources` is not a list (or missing where `required`),
+    which ids exist is unknown: its own problem is reported."""
+    doc = file.doc
+    ids = _ids(book, file, "sources", "source")
+    listed = doc.data.get("sources")
+    if not isinstance(listed if listed is not None or required else [], list):
+        return
     cited: set[str] = set()
     for group in groups:
-        for i, item in enumerate(getattr(model, group)):
-            for j, sid in enumerate(item.sources):
-                cited.add(sid)
-                _ref(book, doc, (group, i, "sources", j), sid, ids, "source id",
-                     "no source listed in this file has that id")
+        for i, item in file.items(group):
+            cited.update(sid for sid in item.get("sources") or () if isinstance(sid, str))
+            for loc, sid in file.text(group, i, "sources"):
+                _ref(book, doc, loc, sid, ids, "source id", "no source listed in this file has that id")
     for sid, i in ids.items():
-        if sid not in cited:
+        if sid not in cited and file.valid:
             line, col = doc.where(("sources", i, "id"))
             book.problems.append(Problem(doc.path, line, col, f"sources[{i}]",
                                          f"{sid!r} is never cited by {citers}; cite it or remove it", "warning"))
-
-
-def _source_ids(book: Handbook, doc: Document, sources: list[Source]) -> dict[str, int]:
-    """Each source id with the index of its first source; a repeated id is an error."""
-    ids: dict[str, int] = {}
-    for i, source in enumerate(sources):
-        if source.id in ids:
-            line, col = doc.where(("sources", i, "id"))
-            book.problems.append(Problem(doc.path, line, col, f"sources[{i}].id",
-                                         f"{source.id!r} is already the id of sources[{ids[source.id]}]; "
-                                         "give each source its own id"))
-        ids.setdefault(source.id, i)
-    return ids
 
 
 def _check_placeholders(book: Handbook, doc: Document, kind: str, taken: set[tuple[int, int]]) -> None:

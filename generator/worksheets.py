@@ -7,13 +7,14 @@ rendered on every core. WeasyPrint may read nothing but the files of `templates/
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import mimetypes
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import HandbookError
+from .languages import language_name
 from .models import Block, Recipe, Toolkit, Worksheet
 from .templating import environment, fill, placeholder_values, translations
 from .validate import Handbook
@@ -170,8 +172,6 @@ def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefi
 
 
 def _language_name(code: str, lang: str) -> str:
-    from .render import language_name
-
     return language_name(code, lang, capital=False)
 
 
@@ -275,7 +275,8 @@ def render_pdf(html: str, folder: str) -> bytes:
 
     base = Path(folder).resolve()
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(base))
-    pdf: bytes = document.write_pdf(finisher=with_appearances, **PDF_OPTIONS)
+    with _font_dates():
+        pdf: bytes = document.write_pdf(finisher=with_appearances, **PDF_OPTIONS)
     return pdf
 
 
@@ -297,11 +298,30 @@ def with_appearances(document: Any, pdf: Any) -> None:
         obj["AP"] = pydyf.Dictionary({"N": shared[size].reference})
 
 
+@contextlib.contextmanager
+def _font_dates() -> Iterator[None]:
+    """Where HarfBuzz's subsetter is missing, WeasyPrint subsets fonts with fontTools, which stamps each font
+    with the time unless SOURCE_DATE_EPOCH is set: it is set (to the documents' own date, `build_date`) while
+    a PDF is written, so the same worksheet has the same bytes on every run, on every setup."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = (before or "").strip() or "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def _input_hash(html: str, css: bytes, paper: str) -> str:
     import weasyprint
+    from weasyprint.pdf import fonts
 
+    subsetter = b"harfbuzz" if fonts.harfbuzz_subset else b"fonttools"  # the same PDF, but not the same bytes
     digest = hashlib.sha256()
-    for part in (html.encode(), css, paper.encode(), weasyprint.__version__.encode(), repr(PDF_OPTIONS).encode()):
+    for part in (html.encode(), css, paper.encode(), weasyprint.__version__.encode(), repr(PDF_OPTIONS).encode(),
+                 subsetter):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
 

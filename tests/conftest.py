@@ -15,7 +15,9 @@ from generator.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Debian's chromium, or Ubuntu's chromium-browser (`make test` installs it: .ci/packages)
+CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+                or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -58,7 +60,7 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright: one for the whole session, shared by every browser
     test (Playwright's sync API runs one at a time)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(f"no Chromium at {CHROMIUM} (`make test` installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -107,7 +107,66 @@ MISTAKES = {
     ),
     "date in another order": (
         (CASE, "reviewed: 2026-11-26", "reviewed: 26/11/2026"),
-        f"{CASE}:34:11: error: reviewed: must be a date written YYYY-MM-DD, not '26/11/2026'",
+        f"{CASE}:34:11: error: reviewed: must be a date written YYYY-MM-DD (year, month, day), like 2026-11-26, "
+        "not '26/11/2026'",
+    ),
+    "a month that does not exist": (
+        (CASE, "reviewed: 2026-11-26", "reviewed: 1996-13-01"),
+        f"{CASE}:34:11: error: reviewed: '1996-13-01' has no month 13: the month, between the two hyphens, goes "
+        "from 01 to 12 (YYYY-MM-DD: year, month, day)",
+    ),
+    "a day that does not exist": (
+        (CASE, "reviewed: 2026-11-26", "reviewed: 2023-02-29"),
+        f"{CASE}:34:11: error: reviewed: '2023-02-29' has no day 29: February 2023 has 28 days "
+        "(YYYY-MM-DD: year, month, day)",
+    ),
+    "the skeleton's TODO left in a date": (
+        (CASE, "reviewed: 2026-11-26", "reviewed: TODO"),
+        f"{CASE}:34:11: error: reviewed: still holds the skeleton's TODO; write a date as YYYY-MM-DD, "
+        "like 2026-11-26",
+    ),
+    "the skeleton's TODO left in a year": (
+        (CASE, "  start: 1989", "  start: TODO"),
+        f"{CASE}:7:10: error: period.start: still holds the skeleton's TODO; write a whole number, like 1998",
+    ),
+    "three spaces before a field of a map": (
+        (CASE, "  country: BR", "   country: BR"),
+        f"{CASE}:5:4: error: country: is indented more than `name:` on line 4, whose value is already complete, "
+        "so YAML reads this line as more of that value; line it up with `name:` (remove 1 space before it)",
+    ),
+    "one space before a field of a map": (
+        (CASE, "  country: BR", " country: BR"),
+        f"{CASE}:5:2: error: country: starts in column 2, which lines it up with no field above it (`name:` on "
+        "line 4 is in column 3, `place:` on line 3 is in column 1); the fields of one map start in exactly the "
+        "same column, so move it to the column of the fields it belongs with",
+    ),
+    "a field indented under a complete list": (
+        (CASE, "\nsources:\n", "\n  sources:\n"),
+        f"{CASE}:26:3: error: sources: is indented more than `recipes:` on line 25, whose value is already "
+        "complete, so YAML reads this line as more of that value; line it up with `recipes:` (remove 2 spaces "
+        "before it)",
+    ),
+    "a field indented under a text": (
+        (CASE, "\noutcomes:", "\n  outcomes:"),
+        f"{CASE}:17:3: error: outcomes: is written on this line, but indented like the text of `decisions:` "
+        "above it (line 14), so YAML reads it as part of that text and finds no outcomes; line it up with "
+        "`decisions:` (remove 2 spaces before it)",
+    ),
+    "a text under `|` that is not indented": (
+        (CASE, "story: |\n  The Workers' Party won the city government in 1988 and introduced a\n",
+         "story: |\nThe Workers' Party won the city government in 1988.\n\n  It introduced a\n"),
+        f"{CASE}:12:1: error: story: this text belongs to `story: |` on line 11, so it must be indented more "
+        "than `story:`: put 2 spaces before this line and each line of the text after it",
+    ),
+    "a tab before a field": (
+        (CASE, "  country: BR", "\tcountry: BR"),
+        f"{CASE}:5:1: error: this line is indented with a tab, and YAML allows only spaces there; replace the "
+        "tab with spaces (two for each level)",
+    ),
+    "a tab and spaces before a field": (
+        (CASE, "  name: Porto Alegre", " \tname: Porto Alegre"),
+        f"{CASE}:4:2: error: this line is indented with a tab, and YAML allows only spaces there; replace the "
+        "tab with spaces (two for each level)",
     ),
     "block of two kinds": (
         (RECIPE, "      - fields: [Date, Question]", "      - fields: [Date, Question]\n        note: Two kinds"),
@@ -152,6 +211,21 @@ NEW_FILES = {
         "handbook/recipes/who-is-missing.es.yaml:2:1: error: research: has 2 items but the source has 1; keep the "
         "same items in the same order",
     ),
+    "a case saved as .yml": (
+        ("handbook/cases/mondragon.yml", "title: Mondragon\n"),
+        "handbook/cases/mondragon.yml:1:1: error: this file is not read: the files of handbook/cases/ end in .yaml; "
+        "rename it to mondragon.yaml",
+    ),
+    "a page saved as .markdown": (
+        ("handbook/pages/about.markdown", "# About\n"),
+        "handbook/pages/about.markdown:1:1: error: this file is not read: the files of handbook/pages/ end in .md; "
+        "rename it to about.md",
+    ),
+    "a text file among the toolkits": (
+        ("toolkits/notes.txt", "to do\n"),
+        "toolkits/notes.txt:1:1: error: this file is not read: toolkits/ holds only .yaml files; rename it to end "
+        "in .yaml, or move it out of the folder",
+    ),
     "language code that is not one": (
         ("handbook/cases/porto-alegre.e-s.yaml", "title: x\n"),
         "handbook/cases/porto-alegre.e-s.yaml:1:1: error: the file name ends in 'e-s', which is not a language "
@@ -189,6 +263,18 @@ def test_a_contributor_who_adds_a_misnamed_file_is_told_why(
     result = handbook(tiny_handbook, "check")
     assert result.exit_code == 1
     assert result.output == f"{line}\n1 error in 1 file\n"
+
+
+def test_a_folder_in_a_content_folder_is_an_error_and_hidden_files_and_backups_are_not(
+    tiny_handbook: Path, handbook: Handbook
+) -> None:
+    (tiny_handbook / "handbook/recipes/old").mkdir()
+    (tiny_handbook / "handbook/recipes/old/who-is-missing.yaml").write_text("title: x\n", encoding="utf-8")
+    for name in (".gitkeep", "who-is-missing.yaml~", "#who-is-missing.yaml#"):
+        (tiny_handbook / "handbook/recipes" / name).write_text("x\n", encoding="utf-8")
+    result = handbook(tiny_handbook, "check")
+    assert result.output == ("handbook/recipes/old:1:1: error: this folder is not read: the files of handbook/recipes/ "
+                             "sit directly in it; move them up\n1 error in 1 file\n")
 
 
 def test_an_unused_source_is_a_warning_that_fails_only_with_strict(
@@ -361,3 +447,102 @@ def test_no_change_to_any_line_makes_check_crash(tiny_handbook: Path) -> None:
                 book = load_handbook(tiny_handbook)
                 assert all(p.line >= 1 and p.col >= 1 for p in book.problems)
         path.write_text("".join(original), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- every problem in one pass
+
+
+def test_a_type_error_does_not_hide_the_vocabulary_and_source_errors_of_its_file(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    for old, new in (("country: BR", "country: India"), ("sectors: [city-budget]", "sectors: [parks]"),
+                     ("reviewed: 2026-11-26", "reviewed: 1996-13-01"),
+                     ("    sources: [santos-1998]\nchallenges", "    sources: [santos-1989]\nchallenges"),
+                     ("recipes: [who-is-missing]", "recipes: [who-is-mising]")):
+        edit(tiny_handbook / CASE, old, new)
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        MISTAKES["country name instead of code"][1].replace("Brazil", "India"),
+        f"{CASE}:9:11: error: sectors[0]: 'parks' is not in the sectors vocabulary; use one of city-budget, "
+        "community, school, or add it to handbook/vocabulary.yaml",
+        MISTAKES["unknown source id in a claim"][1],
+        MISTAKES["unknown recipe slug"][1],
+        MISTAKES["a month that does not exist"][1],
+        "5 errors in 1 file",
+    ]
+
+
+def test_a_value_with_an_error_is_not_checked_again_as_a_reference(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / CASE, "recipes: [who-is-missing]", "recipes: [Who_Is_Missing]")
+    edit(tiny_handbook / CASE, "scale: city", "scale: [city]")
+    result = handbook(tiny_handbook, "check")
+    assert result.output.splitlines() == [
+        f"{CASE}:8:1: error: scale: must be text, not a list",
+        f"{CASE}:25:11: error: recipes[0]: 'Who_Is_Missing' must be a slug: lowercase letters, digits and single "
+        "hyphens (like porto-alegre)",
+        "2 errors in 1 file",
+    ]
+
+
+def test_every_duplicate_key_tag_and_alias_of_a_file_is_reported_then_the_rest_is_checked(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / CASE, "scale: city\n", "scale: city\ntitle: Again\nscale: !!python/object:os.system x\n")
+    edit(tiny_handbook / CASE, "  start: 1989\n", "  start: 1989\n  start: 1990\n")
+    edit(tiny_handbook / CASE, "story: |", "story: !include story.md\nstorry: |")
+    edit(tiny_handbook / CASE, "models: [participatory-budgeting]", "models: [*budgeting, participatory-budgetting]")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    twice = "is written twice in the same map (first on line {}); YAML would silently keep only the last one, " \
+            "so merge them into one"
+    assert result.output.splitlines() == [
+        f"{CASE}:8:3: error: period.start: {twice.format(7)}",
+        f"{CASE}:10:1: error: title: {twice.format(1)}",
+        f"{CASE}:11:1: error: scale: {twice.format(9)}",
+        f"{CASE}:11:8: error: scale: uses the tag !!python/object:os.system; YAML tags are not allowed, write a "
+        "plain value (in quotes if it starts with !)",
+        f"{CASE}:13:10: error: models[0]: uses the alias *budgeting; anchors and aliases are not allowed, write "
+        "the value out in full",
+        f"{CASE}:13:22: error: models[1]: 'participatory-budgetting' is not in the models vocabulary; did you "
+        "mean 'participatory-budgeting'?",
+        f"{CASE}:14:8: error: story: uses the tag !include; YAML tags are not allowed, write a plain value (in "
+        "quotes if it starts with !)",
+        f"{CASE}:15:1: error: storry: is not a known field; did you mean 'story'?",
+        "8 errors in 1 file",
+    ]
+
+
+def test_fields_of_a_map_that_are_not_indented_under_it_are_told_where_they_belong(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    edit(tiny_handbook / CASE, "  name: Porto Alegre\n  country: BR\n", "name: Porto Alegre\ncountry: BR\nlat: 1\n")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    says = "is a field of `place:` on line 3, which is empty because this line is not indented under it; indent " \
+           "it: put 2 spaces before it"
+    assert result.output.splitlines() == [f"{CASE}:4:1: error: name: {says}", f"{CASE}:5:1: error: country: {says}",
+                                          f"{CASE}:6:1: error: lat: {says}", "3 errors in 1 file"]
+
+
+def test_an_invalid_handbook_yml_brings_no_errors_about_files_that_are_correct(
+    tiny_handbook: Path, handbook: Handbook, edit: Edit
+) -> None:
+    (tiny_handbook / "handbook/pages/index.es.md").write_text("# Inicio\n\nHola.\n", encoding="utf-8")
+    edit(tiny_handbook / "handbook.yml", "toolkit: school", "toolkit: school\npaper: A4")
+    edit(tiny_handbook / OVERLAY, "  - Empieza con", "  - Una lección de más.\n  - Empieza con")
+    result = handbook(tiny_handbook, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [  # the translation is still checked: the languages are known
+        "handbook.yml:5:8: error: paper: must be one of 'a4' or 'letter', not 'A4'",
+        MISTAKES["overlay list of the wrong length"][1],
+        "2 errors in 2 files",
+    ]
+    edit(tiny_handbook / "handbook.yml", "languages: [en, es]", "languages: [en, es, es]")
+    assert handbook(tiny_handbook, "check").output.splitlines() == [
+        "handbook.yml:3:1: error: languages: lists es more than once; write each language once",
+        "handbook.yml:5:8: error: paper: must be one of 'a4' or 'letter', not 'A4'",
+        "2 errors in 1 file",
+    ]

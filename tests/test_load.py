@@ -7,6 +7,7 @@ Each refusal has a fixture in tests/fixtures/load/, or is written by the test wh
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,9 @@ REFUSALS = {
 }
 
 
+STOPS = {"syntax-error", "multiple-documents", "deep-nesting"}  # the rest of the file is not read
+
+
 def add_case(root: Path, name: str, content: bytes) -> Path:
     path = root / "handbook" / "cases" / f"{name}.yaml"
     path.write_bytes(content)
@@ -66,7 +70,16 @@ def test_a_contributor_sees_why_a_file_is_refused_with_its_path_and_line(
     add_case(tiny_handbook, name, (LOAD / f"{name}.yaml").read_bytes())
     result = handbook(tiny_handbook, "check")
     assert result.exit_code == 1
-    only_problem(result.output, f"handbook/cases/{name}.yaml:{REFUSALS[name]}")
+    if name in STOPS:
+        only_problem(result.output, f"handbook/cases/{name}.yaml:{REFUSALS[name]}")
+        return
+    # the rest of the file is checked in the same run: these fixtures are cut-down cases, missing most fields
+    *lines, count = result.output.splitlines()
+    refusal = f"handbook/cases/{name}.yaml:{REFUSALS[name]}"
+    assert refusal in lines
+    missing = re.compile(rf"handbook/cases/{name}\.yaml:\d+:1: error: \w+: is required but missing")
+    assert all(missing.fullmatch(line) for line in lines if line != refusal), result.output
+    assert count == f"{len(lines)} errors in 1 file"
 
 
 @pytest.mark.parametrize("name", sorted(REFUSALS))
@@ -194,7 +207,7 @@ def test_the_console_script_never_shows_a_traceback(tiny_handbook: Path) -> None
     done = subprocess.run([str(script), "--root", str(tiny_handbook), "check"], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
-    assert done.stdout.endswith(f"{len(REFUSALS) + 1} errors in {len(REFUSALS) + 1} files\n")
+    assert done.stdout.endswith(f" errors in {len(REFUSALS) + 1} files\n")
 
 
 YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#,? \n\t\u00e9\x07%@`~")), max_size=60)

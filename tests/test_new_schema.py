@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,19 +17,20 @@ from click.testing import CliRunner, Result
 from generator import i18n
 from generator.cli import cli
 from generator.load import load_yaml
-from generator.schema import all_models, schema_text
+from generator.schema import all_models, schema_text, vocabulary_of
 from generator.validate import load_handbook
 
 Handbook = Callable[..., Result]
 REPO = Path(__file__).resolve().parent.parent
 FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}
-KINDS = ["case", "case-translation", "handbook", "recipe", "recipe-translation", "toolkit", "toolkit-translation",
-         "vocabulary"]
+KINDS = ["case", "case-translation", "cases-data", "handbook", "recipe", "recipe-translation", "recipes-data",
+         "toolkit", "toolkit-translation", "vocabulary"]
 
 
 def fill_in(text: str) -> str:
     """What a contributor does with a skeleton: replace every TODO with real text and real facts."""
-    for value, fact in (("country: TODO", "country: ES"), ("start: TODO", "start: 1956"), ("year: TODO", "year: 1991")):
+    for value, fact in (("country: TODO", "country: ES"), ("start: TODO", "start: 1956"), ("year: TODO", "year: 1991"),
+                        ("reviewed: TODO", "reviewed: 2026-11-26")):
         text = text.replace(value, fact)
     return re.sub(r"TODO[^\"\n]*", "Written by the contributor", text)
 
@@ -70,8 +73,11 @@ def test_a_case_skeleton_asks_for_facts_instead_of_inventing_them(tiny_handbook:
     lines = handbook(tiny_handbook, "check").output.splitlines()
     assert "handbook/cases/my-first.yaml:10:12: error: place.country: 'TODO' must be a two-letter ISO 3166-1 country " \
            "code in capitals, like BR or ES" in lines
-    assert "handbook/cases/my-first.yaml:15:10: error: period.start: must be a whole number, like 1998, not 'TODO'" \
-           in lines
+    assert "handbook/cases/my-first.yaml:15:10: error: period.start: still holds the skeleton's TODO; write a whole " \
+           "number, like 1998" in lines
+    # what CONTRIBUTING's blank case holds too: no date is written for the contributor
+    assert "handbook/cases/my-first.yaml:44:11: error: reviewed: still holds the skeleton's TODO; write a date as " \
+           "YYYY-MM-DD, like 2026-11-26" in lines
 
 
 @pytest.mark.parametrize("slug", ["Porto_Alegre", "porto alegre", "porto-", "porto--alegre", "../escape", "a" * 65])
@@ -204,8 +210,8 @@ def test_schema_without_a_kind_lists_the_kinds(handbook: Handbook, tiny_handbook
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_schema_prints_the_committed_json_schema(handbook: Handbook, tiny_handbook: Path, kind: str) -> None:
-    result = handbook(tiny_handbook, "schema", kind)
+def test_schema_prints_the_committed_json_schema(handbook: Handbook, kind: str) -> None:
+    result = handbook(REPO, "schema", kind)
     assert result.exit_code == 0
     assert result.output == (REPO / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
     assert json.loads(result.output)["$id"].endswith(f"/{kind}.schema.json")
@@ -222,7 +228,61 @@ def test_the_committed_schema_files_match_the_models() -> None:
     assert sorted(p.name for p in folder.glob("*.json")) == sorted(f"{name}.schema.json" for name in all_models())
     for name in all_models():
         committed = (folder / f"{name}.schema.json").read_text(encoding="utf-8")
-        assert committed == schema_text(name), f"schema/{name}.schema.json is out of date: run `make schema`"
+        assert committed == schema_text(name, vocabulary_of(REPO)), \
+            f"schema/{name}.schema.json is out of date: run `make schema`"
+
+
+def check_jsonschema(schema: Path, *files: Path) -> subprocess.CompletedProcess[str]:
+    """`check-jsonschema` in its default mode, as an editor's or CI's validator reads the schema and the files."""
+    command = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run([str(command), "--schemafile", str(schema), *map(str, files)], capture_output=True,
+                          text=True, check=False)
+
+
+def content_files(kind: str) -> tuple[list[Path], list[Path]]:
+    """The repository's files of a kind: (sources, translations)."""
+    files = sorted((REPO / FOLDERS[kind]).glob("*.yaml"))
+    return [f for f in files if f.name.count(".") == 1], [f for f in files if f.name.count(".") == 2]
+
+
+@pytest.mark.parametrize("kind", sorted(FOLDERS))
+def test_every_content_file_validates_with_check_jsonschema(kind: str) -> None:
+    sources, translations = content_files(kind)
+    assert sources and translations
+    for schema, files in ((f"{kind}.schema.json", sources), (f"{kind}-translation.schema.json", translations)):
+        done = check_jsonschema(REPO / "schema" / schema, *files)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_settings_and_vocabulary_validate_with_check_jsonschema() -> None:
+    for schema, path in (("handbook", "handbook.yml"), ("vocabulary", "handbook/vocabulary.yaml")):
+        done = check_jsonschema(REPO / "schema" / f"{schema}.schema.json", REPO / path)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_open_data_validates_against_the_schema_it_names(tmp_path: Path) -> None:
+    from generator.export import write_site_data
+
+    book = load_handbook(REPO)
+    for lang in book.settings.languages:
+        for path in write_site_data(book, lang, tmp_path / lang):
+            if path.suffix == ".json":
+                named = json.loads(path.read_text(encoding="utf-8"))["schema"]
+                done = check_jsonschema(REPO / "schema" / named, path)
+                assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_editor_refuses_a_value_that_is_not_in_the_vocabulary(tmp_path: Path) -> None:
+    case = tmp_path / "porto-alegre.yaml"
+    text = (REPO / "handbook/cases/porto-alegre.yaml").read_text(encoding="utf-8")
+    case.write_text(re.sub(r"(?m)^scale: .*$", "scale: galaxy", text), encoding="utf-8")
+    done = check_jsonschema(REPO / "schema" / "case.schema.json", case)
+    assert done.returncode == 1
+    assert "'galaxy' is not one of ['city', 'institution', 'international', 'national', 'neighbourhood', " \
+           "'region']" in done.stdout
+    vocabulary = load_yaml(REPO / "handbook/vocabulary.yaml", REPO).data
+    schema = json.loads((REPO / "schema" / "case.schema.json").read_text(encoding="utf-8"))
+    assert schema["properties"]["sectors"]["items"]["enum"] == sorted(vocabulary["sectors"])
 
 
 # ---------------------------------------------------------------- help

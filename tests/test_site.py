@@ -327,7 +327,7 @@ def test_a_case_tag_leads_to_the_index_filtered_by_it(book: Path) -> None:
 def test_building_a_language_the_handbook_lacks_is_a_usage_error(book: Path) -> None:
     result = handbook(book, "build", "--lang", "xx", "--no-worksheets")
     assert result.exit_code == 2
-    assert "Error: xx is not a language of this handbook (handbook.yml lists en, es, pt)" in result.output
+    assert "Error: --lang: 'xx' is not one of the handbook's languages (en, es, pt)\n" in result.output
     assert "Traceback" not in result.output
 
 
