@@ -109,8 +109,8 @@ def untranslated(source: Any, overlay: Any, model: type[BaseModel], loc: Path_ =
     return found
 
 
-NAMES = {("place", "name"), ("place", "region")}  # names often stay as they are: leaving one out is no sign of
-# a partial translation
+# a place's name and region often stay as they are: leaving them out is no sign of a partial translation
+NAMES = {("place", "name"), ("place", "region")}
 
 
 def _left(source: Any, overlay: Any) -> bool:

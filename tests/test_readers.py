@@ -175,8 +175,10 @@ def test_a_region_is_translatable_text() -> None:
     from generator import i18n
     from generator.models import OVERLAYS
 
-    assert i18n.extract({"place": {"name": "Mondragon", "region": "Basque Country", "country": "ES"}},
-                        OVERLAYS["case"]) == {"place": {"name": "Mondragon", "region": "Basque Country"}}
+    place = {"place": {"name": "Porto Alegre", "region": "Rio Grande do Sul", "country": "BR"}}
+    assert i18n.extract(place, OVERLAYS["case"]) == {"place": {"name": "Porto Alegre", "region": "Rio Grande do Sul"}}
+    for kept in ({}, {"region": "Rio Grande do Sul"}):  # a region is a name: kept or left out, it is not "partial"
+        assert i18n.untranslated(place, {"place": kept}, OVERLAYS["case"]) == []
 
 
 # ---------------------------------------------------------------- pages on a phone
