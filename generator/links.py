@@ -2,7 +2,7 @@
 accepts a file only if `handbook build` builds it.
 
 Each Markdown field (and prose page) that holds a link is converted by Python-Markdown with the site's own
-Markdown extensions, after the same escaping as in the build (`render.markdown_text`); every link and image
+Markdown extensions, after the same escaping as in the build (`text.markdown_text`); every link and image
 is then judged by MkDocs' rule (`mkdocs.structure.pages._RelativePathTreeprocessor.path_to_url`): an address
 with a scheme is left to the page cleaner (which keeps only http, https and mailto), and any other must be the
 path of a file of the site. What MkDocs would refuse (a warning, which fails a strict build) is a problem here,
@@ -105,13 +105,13 @@ def check_links(book: Handbook, documents: list[tuple[str, str, Document]], stri
 
 
 def _folder(kind: str) -> str:
-    from .render import PAGE_FOLDERS
+    from .paths import PAGE_FOLDERS
 
     return PAGE_FOLDERS[kind]
 
 
 def _pages_folder() -> str:
-    from .validate import PAGES_FOLDER
+    from .load import PAGES_FOLDER
 
     return PAGES_FOLDER
 
@@ -132,7 +132,8 @@ class _Checker:
     """One Python-Markdown converter with the site's extensions, reused for every text, and the files of the site."""
 
     def __init__(self, book: Handbook) -> None:
-        from .render import markdown_text, page_paths
+        from .paths import page_paths
+        from .text import markdown_text
 
         self.escape = markdown_text
         self.files = page_paths(book) | _assets(book.root)
@@ -175,7 +176,7 @@ def _find(lines: list[str], start: int, url: str) -> tuple[int, int] | None:
 
 
 def written(url: str) -> str:
-    """An address as the contributor wrote it, before `render.markdown_text` escaped its `<`, `>` and `&`."""
+    """An address as the contributor wrote it, before `text.markdown_text` escaped its `<`, `>` and `&`."""
     return url.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -211,7 +212,7 @@ def refused(url: str, page: str, files: set[str]) -> str:
 
 
 def _assets(root: Path) -> set[str]:
-    from .render import ASSETS
+    from .paths import ASSETS
 
     folder = root / ASSETS
     return {f"assets/{item.name}" for item in folder.iterdir() if item.is_file()} if folder.is_dir() else set()

@@ -21,15 +21,13 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from .models import KINDS, LANG_PATTERN, OVERLAYS, SLUG_PATTERN
+from .paths import CLI_PAGE, DATA_PAGE, FIELDS_PAGE
 
 if TYPE_CHECKING:
     from .validate import Handbook
 
 Gettext = Callable[..., str]
 
-FIELDS_PAGE = "reference/fields.md"
-CLI_PAGE = "reference/cli.md"
-DATA_PAGE = "data.md"
 
 # Where each kind of file lives, for the sentence under its heading.
 FILES = {"case": "handbook/cases/<slug>.yaml", "recipe": "handbook/recipes/<slug>.yaml",

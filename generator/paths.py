@@ -1,0 +1,22 @@
+"""Where the pages of a language's site go: one folder per kind of content, the reference pages, the assets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .validate import Handbook
+
+ASSETS = "templates/assets"
+PAGE_FOLDERS = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}  # where each kind's pages go
+FIELDS_PAGE = "reference/fields.md"
+CLI_PAGE = "reference/cli.md"
+DATA_PAGE = "data.md"
+REFERENCE_PAGES = (FIELDS_PAGE, CLI_PAGE, DATA_PAGE)
+
+
+def page_paths(book: Handbook) -> set[str]:
+    """The Markdown pages of a language's site (every language has the same): what a link may lead to."""
+    paths = {f"{folder}/{slug}.md" for kind, folder in PAGE_FOLDERS.items() for slug in book.entries(kind)}
+    paths |= {f"{folder}/index.md" for folder in PAGE_FOLDERS.values()}
+    return paths | set(REFERENCE_PAGES) | {f"{name}.md" for name in book.pages}
