@@ -415,18 +415,11 @@ def _write_root_index(book: Handbook, langs: list[str], staging: Path) -> None:
 def _write_data(book: Handbook, langs: list[str], staging: Path) -> None:
     """The JSON Schema files and, per language, the open data (cases.json, cases.csv, recipes.json)."""
     from .export import write_site_data
+    from .schema import write_schemas
 
-    write_schemas(staging / "schema", book)
+    write_schemas(book.root, staging / "schema", book.vocabulary)
     for lang in langs:
         write_site_data(book, lang, staging / lang / "data")
-
-
-def write_schemas(folder: Path, book: Handbook) -> None:
-    """Every JSON Schema (`case.schema.json`, ..., `cases-data.schema.json`) into `folder`, with the
-    handbook's vocabulary."""
-    from .schema import write_schemas as write
-
-    write(book.root, folder, book.vocabulary)
 
 
 EXTRAS = ".extras"  # inside the staging folder: MkDocs empties <lang>/ when it starts, so extras wait here

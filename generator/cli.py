@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ContentError, HandbookError, Problem, summary_line
+from .errors import ContentError, Problem, summary_line
 
 FORMATS = ("text", "json", "github")
 
@@ -177,8 +177,9 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
 
 
 def _require_handbook(root: Path) -> None:
-    if not (root / "handbook.yml").exists():
-        raise HandbookError(f"no handbook.yml in {root.resolve()}; run this in a handbook's folder or pass --root")
+    from .load import require_handbook
+
+    require_handbook(root)
 
 
 @cli.group()

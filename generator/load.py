@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from .errors import HandbookError, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -327,6 +327,12 @@ SETTINGS_FILE = "handbook.yml"
 VOCABULARY_FILE = "handbook/vocabulary.yaml"
 FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
 PAGES_FOLDER = "handbook/pages"  # Markdown pages, NAME.LANG.md
+
+
+def require_handbook(root: Path) -> None:
+    """Stop with one line when `root` holds no handbook (no handbook.yml): every command starts here."""
+    if not (root / SETTINGS_FILE).is_file():
+        raise HandbookError(f"no {SETTINGS_FILE} in {root.resolve()}; run this in a handbook's folder or pass --root")
 
 
 def content_files(root: Path) -> list[tuple[Path, str]]:

@@ -204,7 +204,7 @@ def _alternates_of(config: Any, url: str) -> None:
 
 def _render(live: dict[str, Any], config: Any) -> None:
     """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
-    from generator.build import mkdocs_settings, write_schemas
+    from generator.build import mkdocs_settings
     from generator.cache import folder
     from generator.export import write_site_data
     from generator.load import ParseCache
@@ -234,7 +234,9 @@ def _render(live: dict[str, Any], config: Any) -> None:
     # the open data and schemas the data page links to: the preview serves the language at the root of
     # the server, where `data/` and `../schema/` both resolve inside it
     write_site_data(book, lang, docs / "data")
-    write_schemas(docs / "schema", book)
+    from generator.schema import write_schemas
+
+    write_schemas(root, docs / "schema", book.vocabulary)
     settings = mkdocs_settings(book, lang)
     config.nav = settings["nav"]
     config.site_name = settings["site_name"]

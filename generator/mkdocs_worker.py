@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .parallel import can_fork
+from .parallel import can_fork, cores
 
 # imported by every worker while it waits for its first job: what MkDocs would import then anyway
 WARM = ("mkdocs.commands.build", "mkdocs.config", "mkdocs.structure.files", "material.plugins.search.plugin",
@@ -133,7 +133,7 @@ def worker_count(root: Path, langs: list[str] | None, jobs: int | None) -> int:
     if jobs == 1 or not can_fork():
         return 0
     wanted = len(langs) if langs else _listed_languages(root / "handbook.yml")
-    return max(1, min(wanted, jobs or os.cpu_count() or 1))
+    return max(1, min(wanted, jobs or cores()))
 
 
 def _listed_languages(settings: Path) -> int:

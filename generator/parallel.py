@@ -16,9 +16,17 @@ from .errors import HandbookError
 T = TypeVar("T")
 
 
+def cores() -> int:
+    """Cores this process may use (a container or `taskset` may allow fewer than the machine has): the one
+    count every part of the build uses."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def can_fork() -> bool:
     """True where a forked child is safe and useful: Linux, more than one core, not inside a daemon worker."""
-    return (sys.platform == "linux" and (os.cpu_count() or 1) > 1
+    return (sys.platform == "linux" and cores() > 1
             and "fork" in multiprocessing.get_all_start_methods()
             and not multiprocessing.current_process().daemon)
 

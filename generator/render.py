@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup, escape
@@ -28,7 +27,7 @@ from .languages import language_name
 from .models import Case, Recipe, Source, Toolkit
 from .paths import ASSETS, CLI_PAGE, DATA_PAGE, FIELDS_PAGE, PAGE_FOLDERS, REFERENCE_PAGES, page_paths  # noqa: F401
 from .reference import reference_pages
-from .templating import environment, fill, placeholder_values, template_error_place, ui_gettext
+from .templating import environment, fill, placeholder_values, render, ui_gettext
 from .text import (  # noqa: F401 - also used from here by tests and links
     _MD_SPECIAL,
     commonmark_lists,
@@ -119,11 +118,7 @@ class Renderer:
         context.setdefault("lang_of", _nowhere)
         context.setdefault("source_name", "")
         context.setdefault("partial", False)
-        try:
-            return self.env.get_template(name).render(**context)
-        except jinja2.TemplateError as exc:
-            file, line = template_error_place(exc, name)
-            raise HandbookError(f"templates/pages/{file}:{line}: error: template: {exc}") from None
+        return render(self.env, "pages", name, **context)
 
     # ------------------------------------------------------------ pages
 

@@ -11,7 +11,7 @@ import yaml
 
 from . import i18n
 from .errors import HandbookError
-from .load import LoadError, load_yaml
+from .load import LoadError, load_yaml, require_handbook
 from .models import LANG_PATTERN, OVERLAYS, SLUG_PATTERN
 from .validate import FOLDERS, SETTINGS_FILE
 
@@ -135,7 +135,7 @@ def new_file(root: Path, kind: str, slug: str) -> Path:
     if not re.fullmatch(SLUG_PATTERN, slug) or len(slug) > 64:
         raise HandbookError(f"{slug!r} is not a valid slug: use lowercase letters, digits and single hyphens, "
                             "at most 64 characters (like porto-alegre)")
-    _require_handbook(root)
+    require_handbook(root)
     path = root / FOLDERS[kind] / f"{slug}.yaml"
     text = SKELETONS[kind].format(today=datetime.date.today().isoformat(), lang=_languages(root)[0])
     write_new(path, text)
@@ -185,14 +185,11 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 
 
-def _require_handbook(root: Path) -> None:
-    if not (root / SETTINGS_FILE).is_file():
-        raise HandbookError(f"no {SETTINGS_FILE} in {root.resolve()}; run this in a handbook's folder or pass --root")
 
 
 def _languages(root: Path) -> list[str]:
     """The handbook's languages from handbook.yml (the first is the source language)."""
-    _require_handbook(root)
+    require_handbook(root)
     try:
         data = load_yaml(root / SETTINGS_FILE, root).data
     except LoadError as exc:

@@ -26,7 +26,8 @@ from markupsafe import Markup
 from .errors import HandbookError
 from .languages import language_name
 from .models import Block, Recipe, Toolkit, Worksheet
-from .templating import environment, fill, placeholder_values, translations
+from .parallel import cores
+from .templating import environment, fill, placeholder_values, render, translations
 from .validate import Handbook
 
 FOLDER = "worksheets"
@@ -220,12 +221,7 @@ def pack_document(book: Handbook, slug: str, lang: str, paper: str) -> DocumentV
 
 def render_html(book: Handbook, template: str, doc: DocumentView, env: jinja2.Environment | None = None) -> str:
     """The HTML of one document from `templates/worksheets/<template>`."""
-    env = env or environment(book.root, FOLDER, doc.lang)
-    try:
-        return env.get_template(template).render(doc=doc)
-    except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else template
-        raise HandbookError(f"templates/{FOLDER}/{where}: {exc}") from exc
+    return render(env or environment(book.root, FOLDER, doc.lang), FOLDER, template, doc=doc)
 
 
 # ---------------------------------------------------------------- rendering PDFs
@@ -377,7 +373,7 @@ def _render_all(jobs: list[Job], folder: Path) -> Iterable[tuple[Job, bytes]]:
         for job in jobs:
             yield job, _render_one(job, folder)
         return
-    workers = min(len(jobs), _cores())
+    workers = min(len(jobs), cores())
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [(job, pool.submit(render_pdf, job.html, str(folder))) for job in jobs]
         for job, future in futures:
@@ -387,13 +383,6 @@ def _render_all(jobs: list[Job], folder: Path) -> Iterable[tuple[Job, bytes]]:
                 pool.shutdown(cancel_futures=True)
                 raise HandbookError(f"could not render {job.target.name}: {exc}") from exc
             yield job, pdf
-
-
-def _cores() -> int:
-    """Cores this process may use (a container or `taskset` may allow fewer than the machine has)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _render_one(job: Job, folder: Path) -> bytes:
