@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,9 +23,12 @@ BASE_ID = "https://civic-handbook.github.io/schema/"
 
 class _Record(BaseModel):
     id: Slug = Field(description="The file's slug: the stable id of the entry.", examples=["porto-alegre"])
-    url: str = Field(description="Its page on the site.", examples=["https://example.org/handbook/en/cases/x.html"])
-    translation: str = Field(description="Its text in this language: source, translated, stale (translated from "
-                             "an older version) or missing (in the source language).", examples=["translated"])
+    url: str = Field(description="Its page on the site: absolute under the handbook's `site_url`, else relative to "
+                     "the data file.", examples=["../cases/porto-alegre.html"])
+    translation: Literal["source", "translated", "partial", "stale", "missing"] = Field(
+        description="Its text in this language: source (written in it), translated, partial (some text not "
+        "translated yet), stale (translated from an older version) or missing (in the language it is written in, "
+        "which `lang` names).", examples=["translated"])
 
 
 class CaseRecord(Case, _Record):
