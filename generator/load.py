@@ -331,7 +331,8 @@ PAGES_FOLDER = "handbook/pages"  # Markdown pages, NAME.LANG.md
 
 def require_handbook(root: Path) -> None:
     """Stop with one line when `root` holds no handbook (no handbook.yml): every command starts here."""
-    if not (root / SETTINGS_FILE).is_file():
+    settings = root / SETTINGS_FILE
+    if not (settings.exists() or settings.is_symlink()):  # a link is there: loading it says why it is refused
         raise HandbookError(f"no {SETTINGS_FILE} in {root.resolve()}; run this in a handbook's folder or pass --root")
 
 
