@@ -793,11 +793,16 @@ def _ids(book: Handbook, file: _Written, name: str, what: str) -> dict[str, int]
     return ids
 
 
+def _check_vocabularies(book: Handbook, file: _Written, kind: str) -> None:
+    """Every value of a vocabulary field of the file (scale, sectors, models; principles) is in its vocabulary."""
+    for field_, vocab in VOCABULARY_FIELDS[kind].items():
+        for loc, value in file.text(field_):
+            _vocab(book, file.doc, loc, value, vocab)
+
+
 def _check_case(book: Handbook, case: _Written, slug: str) -> None:
     doc = case.doc
-    for field_, vocab in VOCABULARY_FIELDS["case"].items():
-        for loc, value in case.text(field_):
-            _vocab(book, doc, loc, value, vocab)
+    _check_vocabularies(book, case, "case")
     for loc, r in case.text("recipes"):
         _ref(book, doc, loc, r, book.recipes, "recipe")
     for loc, c in case.text("related"):
@@ -812,9 +817,7 @@ def _check_case(book: Handbook, case: _Written, slug: str) -> None:
 
 def _check_recipe(book: Handbook, recipe: _Written, slug: str) -> None:
     doc = recipe.doc
-    for field_, vocab in VOCABULARY_FIELDS["recipe"].items():
-        for loc, value in recipe.text(field_):
-            _vocab(book, doc, loc, value, vocab)
+    _check_vocabularies(book, recipe, "recipe")
     for loc, c in recipe.text("evidence"):
         _ref(book, doc, loc, c, book.cases, "case study")
     _check_sources(book, recipe, ("research", "steps", "pitfalls"), "a research finding, step or pitfall")
