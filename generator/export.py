@@ -14,6 +14,7 @@ from typing import Any
 
 import pydantic_core
 
+from .paths import PAGE_FOLDERS, page_address
 from .schema import DATA
 from .validate import Handbook
 
@@ -24,8 +25,7 @@ _FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and t
 
 def _page_url(book: Handbook, lang: str, kind: str, slug: str) -> str:
     """The page's address: absolute under `site_url`; without one, relative to the data file (`<lang>/data/`)."""
-    base = book.settings.site_url
-    return f"{str(base).rstrip('/')}/{lang}/{kind}s/{slug}.html" if base else f"../{kind}s/{slug}.html"
+    return page_address(book.settings.site_url, lang, kind, slug) or f"../{PAGE_FOLDERS[kind]}/{slug}.html"
 
 
 def _data(book: Handbook, lang: str, kind: str) -> dict[str, Any]:

@@ -20,3 +20,11 @@ def page_paths(book: Handbook) -> set[str]:
     paths = {f"{folder}/{slug}.md" for kind, folder in PAGE_FOLDERS.items() for slug in book.entries(kind)}
     paths |= {f"{folder}/index.md" for folder in PAGE_FOLDERS.values()}
     return paths | set(REFERENCE_PAGES) | {f"{name}.md" for name in book.pages}
+
+
+def page_address(site_url: str | None, lang: str, kind: str, slug: str) -> str | None:
+    """The published address of a case's, recipe's or toolkit's page under the handbook's `site_url` (pages are
+    plain `.html` files: `use_directory_urls: false` in mkdocs.yml); None without a `site_url`."""
+    if not site_url:
+        return None
+    return f"{str(site_url).rstrip('/')}/{lang}/{PAGE_FOLDERS[kind]}/{slug}.html"

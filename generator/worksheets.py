@@ -27,6 +27,7 @@ from .errors import HandbookError
 from .languages import language_name
 from .models import Block, Recipe, Toolkit, Worksheet
 from .parallel import cores
+from .paths import page_address
 from .templating import environment, fill, placeholder_values, render, translations
 from .validate import Handbook
 
@@ -158,9 +159,8 @@ def _sheet(recipe: Recipe, sheet: Worksheet, prefix: str, values: dict[str, str]
 
 
 def _address(book: Handbook, lang: str, kind: str, slug: str) -> str:
-    """The page's published address; pages are plain `.html` files (`use_directory_urls: false` in mkdocs.yml)."""
-    base = book.settings.site_url
-    return f"{base.rstrip('/')}/{lang}/{kind}/{slug}.html" if base else ""
+    """The page's published address, printed in the footer ("" without a `site_url`)."""
+    return page_address(book.settings.site_url, lang, kind, slug) or ""
 
 
 def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefix: str) -> SectionView:
@@ -169,7 +169,7 @@ def _section(book: Handbook, slug: str, lang: str, values: dict[str, str], prefi
     sheets = [_sheet(recipe, sheet, prefix, values, row_label) for sheet in recipe.worksheets]
     own = book.own_lang("recipe", slug)
     return SectionView(slug, fill(recipe.title, values), own if state == "missing" else lang, state,
-                       _address(book, lang, "recipes", slug), sheets, _language_name(own, lang))
+                       _address(book, lang, "recipe", slug), sheets, _language_name(own, lang))
 
 
 def _language_name(code: str, lang: str) -> str:
@@ -213,7 +213,7 @@ def pack_document(book: Handbook, slug: str, lang: str, paper: str) -> DocumentV
             sections.append(_section(book, recipe, lang, values, prefix))
     cover = CoverView(fill(toolkit.title, values), fill(toolkit.summary, values),
                       book.own_lang("toolkit", slug) if state == "missing" else lang, state,
-                      _address(book, lang, "toolkits", slug), book.settings.place or "", book.settings.group or "",
+                      _address(book, lang, "toolkit", slug), book.settings.place or "", book.settings.group or "",
                       [fill(s, values) for s in toolkit.stakeholders],
                       _language_name(book.own_lang("toolkit", slug), lang))
     return _document(book, lang, paper, cover.title, sections, cover)
