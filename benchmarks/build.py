@@ -36,7 +36,7 @@ def make_handbook(root: Path, cases: int, lang: str = "en") -> None:
     for name in COPIED:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("*.*.yaml", "*.*.md"))
+            shutil.copytree(source, root / name, ignore=_translations)
         else:
             shutil.copy2(source, root / name)
     settings = yaml.safe_load((root / "handbook.yml").read_text(encoding="utf-8"))
@@ -49,6 +49,12 @@ def make_handbook(root: Path, cases: int, lang: str = "en") -> None:
     for i in range(cases - len(real)):
         stem, base = models[i % len(models)]
         (folder / f"{stem}-{i:04d}.yaml").write_text(_variant(base, i), encoding="utf-8")
+
+
+def _translations(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: translations (`slug.es.yaml`) and pages in other languages than English
+    (`about.es.md`); the bundled files are English (`lang: en`, `about.en.md`)."""
+    return {name for name in names if name.count(".") > 1 and not name.endswith(".en.md")}
 
 
 def _variant(base: dict, i: int) -> str:
