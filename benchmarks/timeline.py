@@ -1,7 +1,7 @@
 """Where a first build's time goes: the steps of `handbook build --no-worksheets` and of plain `mkdocs build`
 of the same Markdown, as seconds from the start of the process, on a synthetic handbook of 1,000 cases.
 
-Every process of the build writes its steps to the file named by HANDBOOK_TRACE (`generator/trace.py`);
+Every process of the build writes its steps to the file named by HANDBOOK_TRACE (`generator/speed/trace.py`);
 a plain `mkdocs build` writes MkDocs' own steps through the same hooks, so both are timed the same way.
 Each build is run `--repeat` times, in turns; the table shows the fastest run of each.
 

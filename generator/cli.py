@@ -73,14 +73,12 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
 @pass_ctx
 def check(obj: Context, fmt: str, strict: bool) -> None:
     """Load and validate every content file and cross-reference; print every problem."""
-    from .load import ParseCache
-
-    _require_handbook(obj.root)
-    parsed = ParseCache(parallel=True)  # a large handbook is parsed in two processes, the second one started
-    parsed.start(obj.root)  # before pydantic and the models are imported
+    from .speed import quiet_gc
     from .validate import load_handbook
 
-    book = load_handbook(obj.root, parsed)
+    _require_handbook(obj.root)
+    with quiet_gc():
+        book = load_handbook(obj.root)
     print_problems(book.problems, fmt, book.files)
     if strict and book.problems and not book.errors:
         click.echo("--strict counts warnings as errors", err=True)
@@ -154,22 +152,16 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
     """Check the content, then build every language, the worksheets and the open data into site/."""
     import os
 
-    from .headstart import head_start
+    from .build import build as run_build
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     _require_handbook(obj.root)
-    # MkDocs imports itself and the YAML is parsed in processes of their own while this one imports the rest
-    start = head_start(obj.root, list(langs), jobs)
     try:
-        from .build import build as run_build
-
         report = run_build(obj.root, list(langs) or None, worksheets=not no_worksheets, strict=not no_strict,
-                           progress=lambda line: click.echo(line, err=True), jobs=jobs, start=start, commands=cli)
+                           progress=lambda line: click.echo(line, err=True), jobs=jobs, commands=cli)
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise
-    finally:
-        start.stop()
     click.echo(f"Built {report.pages} pages in {len(report.languages)} "
                f"language{'s' if len(report.languages) != 1 else ''} ({', '.join(report.languages)})"
                f"{f', {report.worksheets} worksheets' if report.worksheets else ''} "
@@ -270,7 +262,7 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
     from .languages import chosen
 
     langs = tuple(chosen(book, langs))
-    from .cache import COMMITTED, folder
+    from .speed.caches import COMMITTED, folder
 
     caches = folder(obj.root)
     if caches is None:

@@ -8,15 +8,12 @@ that are too large, not UTF-8 or symlinks are refused, each with its own message
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import marshal
 import os
 import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -37,7 +34,7 @@ Path_ = tuple[str | int, ...]
 class Document:
     """A loaded YAML file: plain data (dicts, lists, strings, None) and where each value was written.
 
-    A document from the `ParseCache` keeps its text instead, and finds the positions only when something
+    A document from the parse cache (`speed.caches`) keeps its text instead, and finds the positions only when something
     asks for one (a problem to report): most files never need them."""
 
     def __init__(self, path: str, data: Any, positions: dict[Path_, tuple[int, int]] | None = None,
@@ -84,107 +81,6 @@ class Document:
     def where_key(self, loc: Path_) -> tuple[int, int]:
         """Line and column of the key naming the field at `loc` (for unknown fields), else `where(loc)`."""
         return self.keys.get(loc) or self.where(loc)
-
-
-class ParseCache:
-    """What each file held when it was last parsed, found by the hash of its name and text: a file that did
-    not change is not parsed again. `handbook build` keeps it in `build/cache/parsed.marshal` between builds.
-
-    marshal reads plain data several times faster than parsing YAML. It trusts its input, so the cache is
-    only ever a file this tool wrote in its own `build/` folder: a build uses no cache when git tracks files
-    under `build/` (`cache.folder`). A cache from another version of the loader, or one that does not read,
-    is ignored."""
-
-    def __init__(self, path: Path | None = None, parallel: bool = False) -> None:
-        self.path = path
-        self.parallel = parallel  # `prefetch` may parse in a forked process (not where threads run: `serve`)
-        self.used: dict[bytes, Any] = {}
-        self.entries: dict[bytes, Any] = {}
-        self.parsed: dict[bytes, Document] = {}  # parsed by `prefetch` in this process, positions and all
-        self.read: dict[str, tuple[str, bytes]] = {}  # (text, key) that `prefetch` read, by the file as shown
-        self._started = False  # `start` has read the files
-        self._split: _Split | None = None  # the files being parsed by two processes
-        self.version = hashlib.blake2b(Path(__file__).read_bytes() + yaml.__version__.encode(),
-                                       digest_size=16).digest()
-        if path is None:
-            return
-        try:
-            saved = marshal.loads(path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return
-        if isinstance(saved, dict) and saved.get("version") == self.version and isinstance(saved.get("files"), dict):
-            self.entries = saved["files"]
-
-    @staticmethod
-    def _key(text: str, shown: str) -> bytes:
-        return hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
-
-    def start(self, root: Path) -> None:
-        """Read the handbook's YAML files (`content_files`) and, with `parallel` and many files not in the cache,
-        start a second process parsing them from the first on (`handbook build` and `check` do this before
-        they import anything else). A file that does not load is left alone here; its error is reported when
-        it is loaded. Once per cache: a later call does nothing."""
-        from .parallel import can_fork
-
-        if self._started:
-            return
-        self._started = True
-        todo: dict[bytes, tuple[str, str]] = {}
-        for path, shown in content_files(root):
-            try:
-                text = read_text(path, shown)
-            except LoadError:
-                continue  # read again when it is loaded, which reports why it does not load
-            key = self._key(text, shown)
-            self.read[shown] = (text, key)
-            if key not in self.entries:
-                todo[key] = (text, shown)
-        if self.parallel and len(todo) >= PREFETCH_FROM and can_fork():
-            self._split = _Split(list(todo.items()))
-
-    def prefetch(self, root: Path) -> None:
-        """`start`, then parse here from the last file back, until the two processes meet: a large first build
-        or check loads in about half the time. `load` takes the other process's files when it needs them."""
-        self.start(root)
-        if self._split is not None:
-            self.parsed.update(self._split.from_the_back())
-
-    def stop(self) -> None:
-        """End the second process, if it still runs (the load did not happen, or failed)."""
-        if self._split is not None:
-            self._split.child.stop()
-            self._split = None
-
-    def done(self) -> None:
-        """Take what the second process parsed, if anything is still to come (after the load, or when a file
-        it parsed is loaded). If it failed, its files are parsed here when they are loaded."""
-        if self._split is not None:
-            split, self._split = self._split, None
-            self.entries.update(split.from_the_front())
-
-    def load(self, path: Path, shown: str) -> Document:
-        """Load one file: read by `prefetch` already (with the same checks) or now; parsed only if it changed."""
-        text, key = self.read.pop(shown, None) or (read_text(path, shown), None)
-        key = key or self._key(text, shown)
-        if key not in self.parsed and key not in self.entries:
-            self.done()  # it may be one the second process parsed
-        if key in self.parsed:
-            doc = self.parsed.pop(key)
-        elif key in self.entries:
-            doc = Document(shown, self.entries[key], text=text)
-        else:
-            doc = parse_yaml(text, shown)  # a file that does not load raises here, and is not kept
-        self.used[key] = doc.data
-        return doc
-
-    def save(self) -> None:
-        """Keep what this run parsed (and only that) for the next one, when it changed."""
-        if self.path is None or self.used.keys() == self.entries.keys():
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        temporary.write_bytes(marshal.dumps({"version": self.version, "files": self.used}))
-        os.replace(temporary, self.path)
 
 
 class LoadError(Exception):
@@ -268,61 +164,6 @@ def _read_bytes(path: Path, shown: str) -> bytes:
         return handle.read(MAX_BYTES + 1)
 
 
-PREFETCH_FROM = 200  # files to parse: below this, a second process costs more than it saves
-
-
-class _Split:
-    """Files parsed by two processes at once: a forked one takes them from the first on, this one from the
-    last back, each claiming the next under a lock, until they meet. Neither waits for the other to start."""
-
-    def __init__(self, todo: list[tuple[bytes, tuple[str, str]]]) -> None:
-        import multiprocessing
-
-        from .parallel import Beside
-
-        context = multiprocessing.get_context("fork")
-        self.todo = todo
-        self.ends = context.RawArray("i", [0, len(todo)])  # the first and one past the last file unclaimed
-        self.lock = context.Lock()
-        self.child: Beside[bytes] = Beside(self._front)
-
-    def _front(self) -> bytes:
-        """(in the forked process) Parse from the first file on: for each, (True, data) or (False, None)."""
-        out: list[tuple[bool, Any]] = []
-        while True:
-            with self.lock:
-                first, end = self.ends
-                if first >= end:
-                    return marshal.dumps(out)
-                self.ends[0] = first + 1
-            try:
-                out.append((True, parse_yaml(*self.todo[first][1]).data))
-            except LoadError:
-                out.append((False, None))
-
-    def from_the_back(self) -> dict[bytes, Document]:
-        """Parse here from the last file back until the two meet; the files that load, by key."""
-        parsed: dict[bytes, Document] = {}
-        while True:
-            with self.lock:
-                first, end = self.ends
-                if end <= first:
-                    return parsed
-                self.ends[1] = end - 1
-            key, (text, shown) = self.todo[end - 1]
-            with contextlib.suppress(LoadError):  # reported when the file is loaded
-                parsed[key] = parse_yaml(text, shown)
-
-    def from_the_front(self) -> dict[bytes, Any]:
-        """What the other process parsed (it ends once the two have met): the data of the files that load."""
-        try:
-            results = marshal.loads(self.child.wait())
-        except Exception:  # noqa: BLE001 - its files are parsed in this process instead, when loaded
-            return {}
-        # the first len(results) files are the ones it claimed
-        return {key: data for (key, _), (ok, data) in zip(self.todo, results, strict=False) if ok}
-
-
 SETTINGS_FILE = "handbook.yml"
 VOCABULARY_FILE = "handbook/vocabulary.yaml"
 FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
@@ -336,21 +177,17 @@ def require_handbook(root: Path) -> None:
         raise HandbookError(f"no {SETTINGS_FILE} in {root.resolve()}; run this in a handbook's folder or pass --root")
 
 
-def content_files(root: Path) -> list[tuple[Path, str]]:
-    """The YAML files a load reads (path, as shown), in folders that are real folders: what `ParseCache.start`
-    reads ahead."""
-    files = [root / SETTINGS_FILE, root / VOCABULARY_FILE]
-    for name in FOLDERS.values():
-        folder = root / name
-        if symlinked_part(folder, root) is None and folder.is_dir():
-            files += sorted(path for path in folder.iterdir() if path.suffix == ".yaml")
-    return [(path, display_path(path, root)) for path in files]
-
-
-def load_yaml(path: Path, root: Path | None = None, cache: ParseCache | None = None) -> Document:
-    """Load one YAML file into a Document, or raise LoadError naming the file, line and reason."""
+def load_yaml(path: Path, root: Path | None = None, cache: Parsed | None = None) -> Document:
+    """Load one YAML file into a Document, or raise LoadError naming the file, line and reason. With a
+    `cache` (`speed.caches.ParseCache`), a file unchanged since it was last parsed is not parsed again."""
     shown = display_path(path, root)
     return cache.load(path, shown) if cache is not None else parse_yaml(read_text(path, shown), shown)
+
+
+class Parsed(Protocol):
+    """Where `load_yaml` may find a file already parsed: `load` reads it, and parses it only when it changed."""
+
+    def load(self, path: Path, shown: str) -> Document: ...
 
 
 def parse_yaml(text: str, shown: str) -> Document:

@@ -11,7 +11,7 @@
   page) gets its table of contents under its title, for phones, where Material's drawer has none for it.
 - Material's source maps are not shipped.
 - In `handbook build`, MkDocs runs in a process of its own and reads each page as soon as the build has
-  written it (`on_files`, `mkdocs_worker.py`); a plain `mkdocs build` of the generated Markdown is not affected.
+  written it (`on_files`, `speed/workers.py`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
   renders the handbook again first (with the open data and schemas the data page links to), and the
   generated Markdown is not itself watched (no rebuild loops).
@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import gc
 import html
 import logging
 import re
@@ -29,7 +28,7 @@ from typing import Any
 
 import nh3
 
-from generator.trace import mark
+from generator.speed.trace import mark
 
 log = logging.getLogger("mkdocs.handbook")
 
@@ -63,11 +62,11 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_files(files: Any, config: Any) -> Any:
-    """While `handbook build` still writes the pages (`mkdocs_worker.Stream`), MkDocs gets the files of its
+    """While `handbook build` still writes the pages (`speed.workers.Stream`), MkDocs gets the files of its
     plan, in order, as files that wait until they are written when they are read or copied."""
     for source_map in [f for f in files if f.src_uri.endswith(".map")]:  # Material's: 1 MB a language, unused
         files.remove(source_map)
-    worker = sys.modules.get("generator.mkdocs_worker")  # never imported by a plain `mkdocs build`
+    worker = sys.modules.get("generator.speed.workers")  # never imported by a plain `mkdocs build`
     job: Any = getattr(worker, "ACTIVE", None)
     if job is None:
         return files
@@ -204,20 +203,16 @@ def _alternates_of(config: Any, url: str) -> None:
 
 def _render(live: dict[str, Any], config: Any) -> None:
     """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
-    from generator.build import mkdocs_settings
-    from generator.cache import folder
     from generator.export import write_site_data
-    from generator.load import ParseCache
     from generator.render import render_language
+    from generator.site import mkdocs_settings
+    from generator.speed.caches import ParseCache, folder
     from generator.validate import load_handbook
 
     root, lang = Path(live["root"]), live["lang"]
     caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
     parsed = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)  # unchanged files: not parsed
     book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
-    # the load freezes what is alive (`gc.freeze`, a speed-up for one-shot builds); in this long-lived process
-    # that would include the last rebuild's MkDocs pages and nav, whose cycles would then never be collected
-    gc.unfreeze()
     parsed.save()
     for problem in book.problems:
         (log.error if problem.level == "error" else log.warning)(problem.as_text())

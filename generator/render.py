@@ -530,7 +530,7 @@ class RenderJob:
     """Rendering one language into `docs`, file by file in the order MkDocs reads them (`plan`).
 
     `handbook build` gives the plan to an MkDocs process first, then runs the job and announces every few
-    files how far it got: MkDocs reads each page as soon as it is written (mkdocs_worker.py)."""
+    files how far it got: MkDocs reads each page as soon as it is written (speed/workers.py)."""
 
     def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True,
                  commands: Any = None) -> None:
@@ -552,7 +552,7 @@ class RenderJob:
         return self.result
 
     def steps(self, announce: Callable[[int], None] | None = None) -> Iterator[None]:
-        """`run`, one file at a time (`render_together` takes turns between languages)."""
+        """`run`, one file at a time (the workers take turns between languages: `speed.workers`)."""
         docs = self.docs
         there = _files_under(docs)
         for folder in sorted({path.rpartition("/")[0] for path in self.plan}):
@@ -571,13 +571,3 @@ class RenderJob:
             (docs / path).unlink()
         if gone:
             _remove_empty_folders(docs)
-
-
-def render_together(jobs: list[tuple[RenderJob, Callable[[int], None]]]) -> None:
-    """Run several languages' jobs a file of each in turn, so that each language's MkDocs can start at once."""
-    turns = [job.steps(announce) for job, announce in jobs]
-    while turns:
-        turns = [turn for turn in turns if next(turn, _DONE) is not _DONE]
-
-
-_DONE = object()

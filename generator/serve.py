@@ -12,10 +12,10 @@ import logging
 import os
 from pathlib import Path
 
-from .build import mkdocs_config
 from .errors import ContentError, HandbookError
 from .languages import chosen
 from .lock import held, serve_lock
+from .site import mkdocs_config
 from .validate import Handbook, load_handbook
 
 WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")

@@ -7,14 +7,12 @@ Nothing downstream reads YAML again.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import dataclasses
 import difflib
 import functools
-import gc
 import re
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -31,7 +29,7 @@ from .load import (
     VOCABULARY_FILE,
     Document,
     LoadError,
-    ParseCache,
+    Parsed,
     Path_,
     display_path,
     field_name,
@@ -139,59 +137,36 @@ class Handbook:
         return next((lang for lang in self.settings.languages if lang in files), next(iter(files)))
 
 
-def load_handbook(root: Path, cache: ParseCache | None = None,
-                  settled: Callable[[Handbook], None] | None = None, strict: bool = True) -> Handbook:
+def load_handbook(root: Path, cache: Parsed | None = None, strict: bool = True) -> Handbook:
     """Load and validate the whole handbook under `root`; problems are collected, never raised.
 
-    With a `cache`, files that did not change since it was saved are not parsed again. `settled` is called
-    with the handbook as soon as its settings and pages are loaded (when the settings are valid): what
-    depends on them alone can start while the rest loads. A link that MkDocs refuses is an error, as it
-    fails a `strict` build, else a warning (`handbook build --no-strict`, `serve`)."""
+    With a `cache` (`speed.caches.ParseCache`), files that did not change since it was saved are not parsed
+    again. A link that MkDocs refuses is an error, as it fails a `strict` build, else a warning (`handbook
+    build --no-strict`, `serve`)."""
     global _cache
     _cache = cache
     _real_folders.clear()
     try:
-        with _no_cyclic_gc():
-            return _load_handbook(root, settled, strict)
+        return _load_handbook(root, strict)
     finally:
-        if cache is not None:
-            cache.done()  # the second process of its prefetch, if any, has ended
         _cache = None
         _real_folders.clear()
 
 
 # the load in progress (kept out of Handbook, which is sent to other processes): its cache, and the folders
 # found to be real folders (no symbolic link on the way)
-_cache: ParseCache | None = None
+_cache: Parsed | None = None
 _real_folders: set[Path] = set()
 
 
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Keep the cycle collector off the loaded content: it holds no cycles, and scanning its hundreds of
-    thousands of new objects again and again made `check` a third slower. Reference counting still frees it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()  # what is alive now is never scanned again; without this the next collection scans it all
-        if enabled:
-            gc.enable()
-
-
-def _load_handbook(root: Path, settled: Callable[[Handbook], None] | None, strict: bool) -> Handbook:
+def _load_handbook(root: Path, strict: bool) -> Handbook:
     book = Handbook(root=root)
-    if _cache is not None:
-        _cache.prefetch(root)
     settings_doc = _load(book, root / SETTINGS_FILE)
     settings = _model(book, settings_doc, Settings) if settings_doc is not None else None
     if settings is None:
         book.broken.add(SETTINGS_FILE)
     book.settings = settings or _salvage_settings(book, settings_doc) or book.settings
     _load_pages(book)
-    if settled is not None and settings is not None:
-        settled(book)
     vocab_doc = _load(book, root / VOCABULARY_FILE)
     vocabulary = _model(book, vocab_doc, Vocabulary) if vocab_doc is not None else None
     if vocabulary is None:

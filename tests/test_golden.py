@@ -37,9 +37,9 @@ def book(tmp_path: Path) -> Path:
 
 def made(book: Path) -> dict[str, str]:
     """Every generated file of the tiny handbook, by a name under tests/golden/tiny/."""
-    from generator.build import mkdocs_config
     from generator.export import write_site_data
     from generator.render import render_language
+    from generator.site import mkdocs_config
     from generator.validate import load_handbook
 
     handbook = load_handbook(book)

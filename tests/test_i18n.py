@@ -164,7 +164,7 @@ def test_search_uses_the_stemmer_of_each_language(tmp_path_factory: pytest.TempP
 def test_a_language_lunr_lacks_gets_no_english_stemming(tmp_path: Path) -> None:
     import yaml
 
-    from generator.build import mkdocs_config
+    from generator.site import mkdocs_config
     from generator.validate import load_handbook
 
     root = copy_source(tmp_path / "book")

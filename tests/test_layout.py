@@ -13,8 +13,17 @@ from conftest import ROOT
 PACKAGE = ROOT / "generator"
 
 
+def module_name(path: Path) -> str:
+    """`build` for generator/build.py, `speed` for generator/speed/__init__.py, `speed.workers` for its workers."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def imports(path: Path) -> set[str]:
-    """The package's modules that `path` imports, anywhere in it (but not under `if TYPE_CHECKING:`)."""
+    """The package's modules that `path` imports, anywhere in it (but not under `if TYPE_CHECKING:`), by
+    `module_name`: `from . import x` names the module x when there is one, else the package it is in."""
+    name = module_name(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
                    and getattr(block.test, "id", "") == "TYPE_CHECKING" for node in ast.walk(block)}
@@ -22,13 +31,25 @@ def imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+            found |= {_existing(base + [alias.name]) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("generator."):
-            found.add(str(node.module).split(".")[1])
+            base = str(node.module).split(".")[1:]
+            found |= {_existing(base + [alias.name]) for alias in node.names}
         elif isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("generator.")}
-    return found - {path.stem}
+            found |= {_existing(alias.name.split(".")[1:]) for alias in node.names
+                      if alias.name.startswith("generator.")}
+    return found - {name, ""}
+
+
+def _existing(parts: list[str]) -> str:
+    """The longest leading part of `parts` that is a module of the package (an imported name is not)."""
+    for end in range(len(parts), 0, -1):
+        candidate = PACKAGE.joinpath(*parts[:end])
+        if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
+            return ".".join(parts[:end])
+    return ""
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -61,9 +82,20 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_of_the_package_imports_itself_back_even_inside_a_function() -> None:
-    graph = {path.stem: imports(path) for path in PACKAGE.glob("*.py")}
-    assert "cli" in graph["serve"] or "build" in graph["cli"]  # the graph is really read
+    graph = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
+    assert "build" in graph["cli"] and "speed.workers" in graph["speed"]  # the graph is really read
+    assert "speed.caches" in graph["speed"] and "load" in graph["speed.caches"]  # `from .. import load` too
     assert cycles(graph) == []
+
+
+def test_only_the_pipeline_opens_the_door_to_the_speed_layer() -> None:
+    """`generator/speed/` is only about build time: outside it, only `build.py` (the pipeline), the commands
+    (`check` quiets the garbage collector, `worksheets` finds the cache folder) and the preview's hooks (the
+    one seam between processes: the page stream, and the parse cache) use it."""
+    graph = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
+    users = {name for name, imported in graph.items() if not name.startswith("speed")
+             and any(module.startswith("speed") for module in imported)}
+    assert users == {"build", "cli", "mkdocs_hooks"}
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

@@ -1,38 +1,99 @@
-"""What `handbook build` starts before it imports anything heavy (performance issue).
+"""Everything that exists only to make `handbook build` fast, behind one door: `start` gives the build a
+`Speed`, and `off()` one that does nothing. A build with `Speed.off()` makes the same site, byte for byte
+(tests/test_stream.py); it is only slower.
 
-Its MkDocs workers (`mkdocs_worker.py`) import MkDocs and Material meanwhile, and a second process starts
-parsing the YAML (`ParseCache.start`), while this one imports pydantic, the models and the templates. Only
-light modules are imported here.
+- `workers.py`: MkDocs in processes of their own, forked first, reading each page as it is written.
+- `caches.py`: files not parsed again when unchanged, and languages not built again when none of their
+  inputs changed.
+- the cycle collector kept off the loaded content (`quiet_gc`).
+- `trace.py`: timestamps of a build's steps for `benchmarks/timeline.py`.
+
+Only light modules are imported here: `start` runs before the build imports pydantic, the models and Jinja,
+so that the workers fork from a small process and import MkDocs while the build imports the rest.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from . import cache
-from .load import ParseCache
-from .mkdocs_worker import Workers, worker_count
+from . import caches
+from .caches import ParseCache
 from .trace import mark
+from .workers import Workers, worker_count
+
+if TYPE_CHECKING:
+    from ..validate import Handbook
 
 
 @dataclass
-class HeadStart:
-    workers: Workers
-    caches: Path | None  # `build/cache`; None when git tracks files under build/ (`cache.folder`)
-    parsed: ParseCache
+class Speed:
+    workers: Workers  # none: MkDocs runs in the build's own process
+    cache: Path | None  # `build/cache`; None: nothing is kept or reused
+    parsed: ParseCache | None  # files parsed by the last build
+    on: bool = True
+    keys: dict[str, str] = field(default_factory=dict)  # language -> the key of its inputs, once worked out
+
+    @classmethod
+    def off(cls) -> Speed:
+        """The pipeline alone: no worker, no cache, the garbage collector left as it is."""
+        return cls(Workers({}), None, None, on=False)
 
     def stop(self) -> None:
-        """End what is still running (the build calls it, always)."""
+        """End what is still running (the build calls it, always, before it removes its staging folder)."""
         self.workers.stop()
-        self.parsed.stop()
+
+    def loading(self) -> contextlib.AbstractContextManager[None]:
+        """How the content is loaded: with the cycle collector quiet (`quiet_gc`), unless the speed is off."""
+        return quiet_gc() if self.on else contextlib.nullcontext()
+
+    def reuse(self, book: Handbook, lang: str, options: dict[str, Any], target: Path) -> int | None:
+        """Put the language's last build at `target` when none of its inputs changed: its page count, or None."""
+        if self.cache is None or not caches.saved(self.cache / lang):
+            return None
+        self.keys[lang] = caches.language_key(book, lang, options)
+        return caches.restore(self.cache / lang, self.keys[lang], target)
+
+    def work_out_keys(self, book: Handbook, langs: list[str], options: dict[str, Any]) -> None:
+        """The keys of the languages being built (while MkDocs builds them): `keep` stores under them."""
+        if self.cache is not None:
+            for lang in langs:
+                self.keys.setdefault(lang, caches.language_key(book, lang, options))
+
+    def keep(self, lang: str, site: Path, pages: int) -> None:
+        """Keep a freshly built language site for the next build."""
+        if self.cache is not None:
+            caches.store(self.cache / lang, self.keys[lang], site, pages)
+
+    def save_parsed(self) -> None:
+        if self.parsed is not None:
+            self.parsed.save()
 
 
-def head_start(root: Path, langs: list[str] | None, jobs: int | None) -> HeadStart:
-    """Fork the MkDocs workers first (from the smallest process), then start parsing the YAML."""
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Keep the cycle collector off the content while it loads: it holds no cycles, and scanning its hundreds
+    of thousands of new objects again and again made `check` a third slower. Reference counting still frees
+    it. What is alive then is frozen (never scanned again): for one-shot commands (`build`, `check`) only,
+    never in the long-lived preview, where it would keep every rebuild's cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def start(root: Path, langs: list[str] | None, jobs: int | None) -> Speed:
+    """Fork the MkDocs workers first (from the smallest process), then open the caches."""
     workers = Workers.start(worker_count(root, langs, jobs))
-    caches = cache.folder(root)
-    parsed = ParseCache(caches / "parsed.marshal" if caches else None, parallel=jobs != 1)
-    parsed.start(root)
-    mark("head start: workers forked, files read, parsing begun")
-    return HeadStart(workers, caches, parsed)
+    cache = caches.folder(root)
+    parsed = ParseCache(cache / "parsed.marshal" if cache else None)
+    mark("speed: workers forked")
+    return Speed(workers, cache, parsed)

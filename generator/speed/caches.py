@@ -1,4 +1,6 @@
-"""Content-hash caches: a language whose inputs have not changed is not rendered or built again.
+"""Content-hash caches, all under `build/cache` (`folder`, which trusts only this tool's own): a file that did
+not change is not parsed again (`ParseCache`), and a language whose inputs did not change is not rendered or
+built again (`language_key`, `restore`, `store`).
 
 A language's key hashes everything that goes into its pages: the validated content in the source
 language and its own translations, the settings and vocabulary, the pages, the templates, the
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -16,10 +19,59 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # imported before the content loads (headstart.py): pydantic and the models are not
-    from .validate import Handbook
+import yaml
 
-_CODE = Path(__file__).parent
+from .. import load
+from ..load import Document
+
+if TYPE_CHECKING:  # imported before the content loads (`speed.head_start`): pydantic and the models are not
+    from ..validate import Handbook
+
+_CODE = Path(__file__).parents[1]
+
+
+class ParseCache:
+    """What each file held when it was last parsed, found by the hash of its name and text: a file that did
+    not change is not parsed again. `handbook build` keeps it in `build/cache/parsed.marshal` between builds,
+    the preview in `build/serve/parsed.marshal`.
+
+    marshal reads plain data several times faster than parsing YAML. It trusts its input, so the cache is
+    only ever a file this tool wrote in its own `build/` folder: no cache is used when git tracks files
+    under `build/` (`folder`). A cache from another version of the loader, or one that does not read, is
+    ignored."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.used: dict[bytes, Any] = {}
+        self.entries: dict[bytes, Any] = {}
+        self.version = hashlib.blake2b(Path(load.__file__).read_bytes() + yaml.__version__.encode(),
+                                       digest_size=16).digest()
+        if path is None:
+            return
+        try:
+            saved = marshal.loads(path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return
+        if isinstance(saved, dict) and saved.get("version") == self.version and isinstance(saved.get("files"), dict):
+            self.entries = saved["files"]
+
+    def load(self, path: Path, shown: str) -> Document:
+        """Load one file (`load.load_yaml`): parsed only if it changed since it was kept."""
+        text = load.read_text(path, shown)
+        key = hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
+        # a file that does not load raises in parse_yaml, and is not kept
+        doc = Document(shown, self.entries[key], text=text) if key in self.entries else load.parse_yaml(text, shown)
+        self.used[key] = doc.data
+        return doc
+
+    def save(self) -> None:
+        """Keep what this run parsed (and only that) for the next one, when it changed."""
+        if self.path is None or self.used.keys() == self.entries.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        temporary.write_bytes(marshal.dumps({"version": self.version, "files": self.used}))
+        os.replace(temporary, self.path)
 
 
 def _files_digest(hasher: Any, folder: Path, pattern: str = "**/*") -> None:
@@ -59,7 +111,7 @@ def language_key(book: Handbook, lang: str, options: dict[str, Any]) -> str:
     _files_digest(h, root / "templates" / "locales" / lang)
     if (root / "mkdocs.yml").is_file():
         h.update((root / "mkdocs.yml").read_bytes())
-    _files_digest(h, _CODE, "*.py")
+    _files_digest(h, _CODE, "**/*.py")
     return h.hexdigest()
 
 

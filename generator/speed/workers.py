@@ -1,83 +1,69 @@
-"""MkDocs in processes of its own, started before the handbook is loaded (performance issue).
+"""MkDocs in processes of its own, forked before the handbook is loaded.
 
-`handbook build` forks its workers first thing, from a process that has imported almost nothing. Each
-imports MkDocs and Material while the build imports and loads the content, then builds the languages it
-is given. A language's pages are announced to its worker as they are written: MkDocs reads each page as
-soon as it is there (the `on_files` hook in `mkdocs_hooks.py`), so it never waits for the whole language,
-and the content and its rendering never share a process, or its memory, with MkDocs.
+`handbook build` forks its workers first thing (`speed.start`), from a process that has imported almost
+nothing. Each imports MkDocs and Material while the build imports and loads the content, then builds the
+languages it is given. A language's pages are announced to its worker as they are written: MkDocs reads each
+page as soon as it is there (the `on_files` hook in `mkdocs_hooks.py`), so it never waits for the whole
+language, and the content and its rendering never share a process, or its memory, with MkDocs.
 
-With `--jobs 1`, with one core or where fork is not available, there is no worker: `run_mkdocs` runs in
-the build's own process once every page is written.
+Without workers (`--jobs 1`, one core, no fork) the build runs MkDocs in its own process once every page is
+written (`build.py`); the site is the same, byte for byte.
 
-Messages on a worker's connection: the build sends a job (`Job`); for a streamed job, it then sends the
-plan (the files of docs/ in MkDocs' order; None cancels the job: nothing changed), then, every few files,
-the position in the plan up to which they are written. The worker answers each job with an `Outcome`.
-A job can be given before the content is loaded: MkDocs loads its config and waits for the plan.
+Messages on a worker's connection: the build sends a job (`Job`, with the plan: the files of docs/ in MkDocs'
+order, or None when every file is written already); then, for a streamed job, every few files the position in
+the plan up to which they are written. The worker answers each job with an `Outcome` (`site.py`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .parallel import can_fork, cores
+from ..parallel import can_fork, cores
+
+if TYPE_CHECKING:
+    from ..render import RenderJob
+    from ..site import Outcome
 
 # imported by every worker while it waits for its first job: what MkDocs would import then anyway
-WARM = ("mkdocs.commands.build", "mkdocs.config", "mkdocs.structure.files", "material.plugins.search.plugin",
-        "material.plugins.tags.plugin", "nh3")
+WARM = ("generator.site", "mkdocs.commands.build", "mkdocs.config", "mkdocs.structure.files",
+        "material.plugins.search.plugin", "material.plugins.tags.plugin", "nh3")
 
 
 class Job(NamedTuple):
     lang: str
     config_file: str
     strict: bool
-    stream: bool  # the plan and the positions follow; else every page is written already
     env: dict[str, str]  # set before MkDocs runs (SOURCE_DATE_EPOCH is known only after the fork)
+    plan: list[str] | None  # the files of docs/ in the order they are written and announced; None: all written
 
 
-class Cancelled(Exception):
-    """The build sent no plan: the language is reused from its cache."""
+@dataclass
+class Language:
+    """One language for the workers to build: its rendering (`render.RenderJob`) and its MkDocs config."""
 
-
-class Outcome(NamedTuple):
-    """What MkDocs said: `failure` is "" (built), "mkdocs" (its error), "template" (a theme override's
-    error, with `template` and `line`), "died" (the worker stopped), "crash" (a bug: `error` is the
-    traceback) or "cancelled"."""
-
-    failure: str
-    error: str = ""
-    messages: tuple[str, ...] = ()
-    template: str = ""
-    line: int = 0
+    lang: str
+    render: RenderJob
+    config: Path
 
 
 class Stream:
-    """A language's docs folder as another process writes it, file by file in the order of `streamed`."""
+    """A language's docs folder as another process writes it, file by file in the order of its plan."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, plan: list[str]) -> None:
         self._connection = connection
-        self._plan: list[str] | None = None
-        self._position: dict[str, int] = {}
+        self.streamed = plan
+        self._position = {path: i for i, path in enumerate(plan)}
         self._ready = -1  # the files of the plan up to this position are written
-
-    @property
-    def streamed(self) -> list[str]:
-        """The plan (waited for when MkDocs first asks: it may come after the config). Cancelled: no plan."""
-        if self._plan is None:
-            plan = self._connection.recv()
-            if plan is None:
-                raise Cancelled
-            self._plan, self._position = plan, {path: i for i, path in enumerate(plan)}
-        return self._plan
 
     def wait_for(self, path: str) -> None:
         """Return once `path` is written. EOFError: the build stopped, and this worker with it."""
@@ -94,38 +80,6 @@ class Stream:
 ACTIVE: Stream | None = None  # the pages the MkDocs build of this process waits for (mkdocs_hooks.on_files)
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def run_mkdocs(config_file: str, strict: bool) -> Outcome:
-    """Build one language's site with MkDocs in this process: its warnings, or why it failed."""
-    import jinja2
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    collect = _Collect()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(collect)
-    try:
-        build(load_config(config_file=config_file, strict=strict))
-    except MkDocsException as exc:
-        return Outcome("mkdocs", str(exc), tuple(collect.messages))
-    except jinja2.TemplateError as exc:  # a broken theme override in templates/overrides/
-        return Outcome("template", str(exc), tuple(collect.messages), getattr(exc, "name", None) or "?",
-                       getattr(exc, "lineno", None) or 1)
-    finally:
-        logger.removeHandler(collect)
-    return Outcome("", messages=tuple(collect.messages))
-
-
 def worker_count(root: Path, langs: list[str] | None, jobs: int | None) -> int:
     """How many workers a build needs: one per language it builds, at most one per core (or `jobs`); none
     without fork, on one core or with `jobs=1`. The languages are read roughly here, before the content is
@@ -139,7 +93,7 @@ def worker_count(root: Path, langs: list[str] | None, jobs: int | None) -> int:
 def _listed_languages(settings: Path) -> int:
     import yaml
 
-    from .load import read_text
+    from ..load import read_text
 
     try:  # read as the load reads it: no symbolic link, at most 1 MiB
         data = yaml.safe_load(read_text(settings, settings.name))
@@ -181,43 +135,54 @@ class Workers:
     def __bool__(self) -> bool:
         return bool(self._connections)
 
-    def idle(self) -> int | None:
-        """A worker with no job, if any."""
+    def build(self, languages: list[Language], strict: bool, env: dict[str, str],
+              check: Callable[[str, Outcome], None], meanwhile: Callable[[], None]) -> dict[str, Outcome]:
+        """Render each language while a worker's MkDocs reads it, then do `meanwhile` while they build.
+
+        Each language with an idle worker is given to it with its plan, and the languages are rendered a page
+        of each in turn, so every worker starts at once; a language with no idle worker is rendered whole and
+        waits for the first worker that is done. `check` sees each outcome as it comes (it raises to stop
+        the build)."""
+        streamed: list[tuple[RenderJob, Callable[[int], None]]] = []
+        queued: list[Job] = []
+        for language in languages:
+            pid = self._idle()
+            if pid is None:
+                language.render.run()
+                queued.append(Job(language.lang, str(language.config), strict, env, None))
+                continue
+            job = Job(language.lang, str(language.config), strict, env, language.render.plan)
+            streamed.append((language.render, self._submit(pid, job)))
+        _take_turns(streamed)
+        meanwhile()
+        outcomes: dict[str, Outcome] = {}
+        while self._jobs:
+            pid, job, outcome = self._next_outcome()
+            check(job.lang, outcome)
+            outcomes[job.lang] = outcome
+            if queued:
+                self._submit(pid, queued.pop(0))
+        return outcomes
+
+    def _idle(self) -> int | None:
         return next((pid for pid in self._connections if pid not in self._jobs), None)
 
-    def submit(self, pid: int, job: Job) -> Callable[[Any], None]:
-        """Give `job` to a worker; returns `announcer(pid)`."""
+    def _submit(self, pid: int, job: Job) -> Callable[[Any], None]:
+        """Give `job` to a worker; returns how to tell it up to which position the files are written."""
         self._jobs[pid] = job
-        self.announcer(pid)(job)
-        return self.announcer(pid)
-
-    def announcer(self, pid: int) -> Callable[[Any], None]:
-        """How to send a worker the plan of its job, then how far the files are written."""
         connection = self._connections[pid]
 
         def send(message: Any) -> None:
-            with contextlib.suppress(OSError):  # the worker stopped: `next_outcome` says how
+            with contextlib.suppress(OSError):  # the worker stopped: `_next_outcome` says how
                 connection.send(message)
 
+        send(job)
         return send
 
-    def busy(self) -> bool:
-        return bool(self._jobs)
-
-    def cancel(self, pid: int) -> None:
-        """Take back a streamed job whose plan was not sent yet; returns once the worker is idle again."""
-        self._jobs.pop(pid)
-        self.announcer(pid)(None)
-        try:
-            outcome: Outcome = self._connections[pid].recv()
-        except EOFError:  # it stopped: it will not be given another job
-            outcome = Outcome("died")
-        if outcome.failure != "cancelled":  # it failed before it asked for the plan, and has ended
-            os.waitpid(pid, 0)
-            self._connections.pop(pid).close()
-
-    def next_outcome(self) -> tuple[int, Job, Outcome]:
+    def _next_outcome(self) -> tuple[int, Job, Outcome]:
         """Wait for a worker to finish its job: (worker, job, outcome)."""
+        from ..site import Outcome
+
         by_connection = {self._connections[pid]: pid for pid in self._jobs}
         pid = by_connection[wait(list(by_connection))[0]]  # type: ignore[index]
         job = self._jobs.pop(pid)
@@ -242,6 +207,16 @@ class Workers:
                 pass
 
 
+def _take_turns(jobs: list[tuple[RenderJob, Callable[[int], None]]]) -> None:
+    """Run several languages' renderings a file of each in turn, so that each language's MkDocs starts at once."""
+    turns: list[Iterator[None]] = [job.steps(announce) for job, announce in jobs]
+    while turns:
+        turns = [turn for turn in turns if next(turn, _DONE) is not _DONE]
+
+
+_DONE = object()
+
+
 def _serve(connection: Connection) -> None:
     """A worker: warm up, then build each job it is sent until the build closes the connection."""
     global ACTIVE
@@ -250,25 +225,25 @@ def _serve(connection: Connection) -> None:
     for name in WARM:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    from ..site import Outcome, run_mkdocs
+
     while True:
         try:
             job: Job = connection.recv()
         except EOFError:
             return
         os.environ.update(job.env)
-        ACTIVE = Stream(connection) if job.stream else None
+        ACTIVE = Stream(connection, job.plan) if job.plan is not None else None
         try:
             outcome = run_mkdocs(job.config_file, job.strict)
             if ACTIVE is not None and not outcome.failure:
                 ACTIVE.drain()
         except EOFError:
             return
-        except Cancelled:
-            outcome = Outcome("cancelled")
         except Exception:  # noqa: BLE001 - a bug: its traceback goes to the build, which raises it
             outcome = Outcome("crash", traceback.format_exc())
         finally:
             ACTIVE = None
         connection.send(outcome)
-        if outcome.failure and outcome.failure != "cancelled":
+        if outcome.failure:
             return  # the build stops; this language's announcements may still be on their way
