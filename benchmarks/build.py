@@ -54,7 +54,8 @@ def make_handbook(root: Path, cases: int, lang: str = "en") -> None:
 def _translations(folder: str, names: list[str]) -> set[str]:
     """What the copy leaves out: translations (`slug.es.yaml`) and pages in other languages than English
     (`about.es.md`); the bundled files are English (`lang: en`, `about.en.md`)."""
-    return {name for name in names if name.count(".") > 1 and not name.endswith(".en.md")}
+    return {name for name in names if name.count(".") > 1 and name.endswith((".yaml", ".md"))
+            and not name.endswith(".en.md")}
 
 
 def _variant(base: dict, i: int) -> str:

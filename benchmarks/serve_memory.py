@@ -1,12 +1,13 @@
 """Does `handbook serve` keep its memory flat while someone edits? Saves a case N times (default 50) and reads
 the server's resident memory (RSS, from /proc) after each rebuild.
 
-    .venv/bin/python benchmarks/serve_memory.py [--saves 50] [--freeze]
+    .venv/bin/python benchmarks/serve_memory.py [--saves 50] [--one-process]
 
 It serves a copy of the bundled handbook (English) on a free port, changes one case's title at each save, waits
-until the served page shows the new title, then reads the RSS of the server process and its children.
-`--freeze` runs the same with `gc.unfreeze()` after each load turned off (what the preview did before), to
-show what it costs. Prints one table: RSS after the first build, after each tenth save, and the growth."""
+until the served page shows the new title, then reads the RSS of the server process and its children (the
+preview's renderer, `serve.Renderer`). `--one-process` renders in the server's own process instead (what
+the preview did before), to show what that costs. Prints one table: RSS after the first build, after each
+tenth save, and the growth."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def wait_for(url: str, text: str, limit: float = 120.0) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--saves", type=int, default=50)
-    parser.add_argument("--freeze", action="store_true", help="leave gc.unfreeze() out (the old behaviour)")
+    parser.add_argument("--one-process", action="store_true", help="render in the server's process (as before)")
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="serve-memory-"))
     for part in PARTS:
@@ -81,8 +82,9 @@ def main() -> None:
         (shutil.copytree if source.is_dir() else shutil.copy)(source, folder / part)
     port = free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    code = ("import gc, sys; gc.unfreeze = lambda: None; from generator.cli import main; sys.argv[0] = 'handbook'; "
-            "main()") if options.freeze else "import sys; from generator.cli import main; main()"
+    code = ("import sys, generator.serve as s; s.Renderer.start = classmethod(lambda *args: None); "
+            "from generator.cli import main; sys.argv[0] = 'handbook'; main()") if options.one_process else \
+        "import sys; from generator.cli import main; sys.argv[0] = 'handbook'; main()"
     server = subprocess.Popen([sys.executable, "-c", code, "--root", str(folder), "serve", "--lang", "en",
                                "--dev-addr", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
@@ -99,11 +101,13 @@ def main() -> None:
             seconds = wait_for(url, title.strip())
             time.sleep(0.3)  # the rebuild has finished writing
             rows.append((n, rss_kb(server.pid), seconds))
+            if n % 10 == 0:
+                print(f"save {n}: {rss_kb(server.pid) / 1024:.0f} MB", file=sys.stderr, flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"| saves | RSS (MB){' (gc.unfreeze left out)' if options.freeze else ''} | seconds to the new title |")
+    print(f"| saves | RSS (MB){' (one process)' if options.one_process else ''} | seconds to the new title |")
     print("|---|---|---|")
     for n, kb, seconds in rows:
         if n % 10 == 0:

@@ -324,7 +324,7 @@ def serve(obj: Context, lang: str | None, dev_addr: str, open_browser: bool) -> 
 
     _require_handbook(obj.root)
     try:
-        run_serve(obj.root, lang, dev_addr, open_browser)
+        run_serve(obj.root, lang, dev_addr, open_browser, commands=cli)
     except ContentError as exc:
         print_problems(exc.problems, "text", count=False)
         raise

@@ -202,36 +202,23 @@ def _alternates_of(config: Any, url: str) -> None:
 
 
 def _render(live: dict[str, Any], config: Any) -> None:
-    """Load, check and render the previewed language again; bad content stops this rebuild with its problems."""
-    from generator.export import write_site_data
-    from generator.render import render_language
-    from generator.site import mkdocs_settings
-    from generator.speed.caches import ParseCache, folder
-    from generator.validate import load_handbook
+    """Load, check and render the previewed language again (`serve.preview`, in the preview's renderer process
+    when there is one); bad content stops this rebuild with its problems, and the preview stays as it was."""
+    serve = sys.modules.get("generator.serve")  # `handbook serve`; a plain `mkdocs serve` renders here
+    renderer = getattr(serve, "RENDERER", None)
+    if renderer is not None:
+        result = renderer.render(Path(config.docs_dir))
+    else:
+        from generator.cli import cli
+        from generator.serve import preview
 
-    root, lang = Path(live["root"]), live["lang"]
-    caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
-    parsed = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)  # unchanged files: not parsed
-    book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
-    parsed.save()
-    for problem in book.problems:
-        (log.error if problem.level == "error" else log.warning)(problem.as_text())
-    if book.errors:
+        result = preview(Path(live["root"]), live["lang"], Path(config.docs_dir), cli)
+    for level, text in result.problems:
+        (log.error if level == "error" else log.warning)(text)
+    if result.errors:
         from mkdocs.exceptions import PluginError
 
-        count = len(book.errors)
-        raise PluginError(f"{count} content error{'s' if count != 1 else ''}: fix them and save again "
-                          "(the preview is unchanged)")
-    docs = Path(config.docs_dir)
-    from generator.cli import cli
-
-    render_language(book, lang, docs, print_links=False, commands=cli)
-    # the open data and schemas the data page links to: the preview serves the language at the root of
-    # the server, where `data/` and `../schema/` both resolve inside it
-    write_site_data(book, lang, docs / "data")
-    from generator.schema import write_schemas
-
-    write_schemas(root, docs / "schema", book.vocabulary)
-    settings = mkdocs_settings(book, lang)
-    config.nav = settings["nav"]
-    config.site_name = settings["site_name"]
+        raise PluginError(f"{result.errors} content error{'s' if result.errors != 1 else ''}: fix them and save "
+                          "again (the preview is unchanged)")
+    config.nav = result.settings["nav"]
+    config.site_name = result.settings["site_name"]

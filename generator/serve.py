@@ -2,15 +2,24 @@
 
 The preview has its own folder, `build/serve/<lang>/`, so a `handbook build` next to it does not disturb it.
 Its MkDocs config carries `extra.handbook_serve`, which makes our hooks (mkdocs_hooks.py) load, check and
-render the handbook again before every build. MkDocs watches the content, the templates and the settings,
-rebuilds on every saved change and reloads the browser.
+render the handbook again before every build (`preview`). MkDocs watches the content, the templates and the
+settings, rebuilds on every saved change and reloads the browser.
+
+The loading and rendering run in a process of their own (`Renderer`), forked before MkDocs' server starts:
+in one process with MkDocs, the preview's memory grew by about 2 MB a save (benchmarks/serve_memory.py), while
+either one alone stays flat.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
+from typing import Any
 
 from .errors import ContentError, HandbookError
 from .languages import chosen
@@ -21,8 +30,10 @@ from .validate import Handbook, load_handbook
 WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")
 
 
-def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000", open_browser: bool = False) -> None:
-    """Build `lang` (default: the first language handbook.yml publishes) and serve it with live reload."""
+def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000", open_browser: bool = False,
+          commands: Any = None) -> None:
+    """Build `lang` (default: the first language handbook.yml publishes) and serve it with live reload.
+    `commands`, the `handbook` Click group, is documented on the command-line reference page."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     book = load_handbook(root, strict=False)  # the preview is not strict: a link MkDocs refuses is a warning
     if book.errors:
@@ -30,10 +41,11 @@ def serve(root: Path, lang: str | None = None, dev_addr: str = "127.0.0.1:8000",
     lang = chosen(book, [lang])[0] if lang else book.settings.published[0]
     # its folder is its own, so it runs beside builds; a second preview of the language would share it
     with held(root, serve_lock(lang), f"handbook serve --lang {lang}", wait=False):
-        _serve(root, book, lang, dev_addr, open_browser)
+        _serve(root, book, lang, dev_addr, open_browser, commands)
 
 
-def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: bool) -> None:
+def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: bool, commands: Any) -> None:
+    global RENDERER
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
@@ -42,6 +54,7 @@ def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: b
     config = mkdocs_config(book, lang, folder, folder / lang / "site", serve=True)
     watch = [str(root / name) for name in WATCHED if (root / name).exists()]
     handler = _terminal_log()
+    RENDERER = Renderer.start(root, lang, commands)  # before MkDocs starts its server's threads
     try:
         mkdocs_serve(str(config), livereload=True, watch=watch, open_in_browser=open_browser,
                      dev_addr=dev_addr, strict=False)
@@ -50,7 +63,110 @@ def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: b
     except MkDocsException as exc:
         raise HandbookError(f"the preview failed to build: {exc}") from None
     finally:
+        if RENDERER is not None:
+            RENDERER.stop()
+            RENDERER = None
         logging.getLogger("mkdocs").removeHandler(handler)
+
+
+@dataclass
+class Preview:
+    """What one rendering of the previewed language found: its problems as `(level, text)`, and what MkDocs'
+    config takes from the content (`site.mkdocs_settings`)."""
+
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    errors: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def preview(root: Path, lang: str, docs: Path, commands: Any = None) -> Preview:
+    """Load, check and render `lang` into `docs` again, with the open data and schemas the data page links
+    to (the preview serves the language at the root of the server, where `data/` and `../schema/` both
+    resolve inside it). Content with errors renders nothing: the preview stays as it was. `commands`, the
+    `handbook` Click group, is documented on the command-line reference page."""
+    from .export import write_site_data
+    from .render import render_language
+    from .schema import write_schemas
+    from .site import mkdocs_settings
+    from .speed.caches import ParseCache, folder
+
+    caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
+    parsed = _PARSED.setdefault(root, ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None))
+    parsed.used = {}
+    book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
+    parsed.save()
+    parsed.entries = parsed.used  # what the next save finds unchanged, kept in memory
+    result = Preview([(problem.level, problem.as_text()) for problem in book.problems], len(book.errors))
+    if book.errors:
+        return result
+    render_language(book, lang, docs, print_links=False, commands=commands)
+    write_site_data(book, lang, docs / "data")
+    write_schemas(root, docs / "schema", book.vocabulary)
+    result.settings = mkdocs_settings(book, lang)
+    return result
+
+
+_PARSED: dict[Path, Any] = {}  # the parse cache of each previewed handbook, kept between saves
+
+
+class Renderer:
+    """The process that runs `preview` for the hooks, one save after another."""
+
+    def __init__(self, pid: int, connection: Connection) -> None:
+        self.pid, self.connection = pid, connection
+
+    @classmethod
+    def start(cls, root: Path, lang: str, commands: Any) -> Renderer:
+        mine, theirs = Pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            code = 1
+            try:
+                mine.close()
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the preview, which stops this
+                _render_on_request(theirs, root, lang, commands)
+                code = 0
+            finally:
+                os._exit(code)
+        theirs.close()
+        return cls(pid, mine)
+
+    def render(self, docs: Path) -> Preview:
+        """`preview` in the renderer's process; its error, if any, is raised here."""
+        try:
+            self.connection.send(str(docs))
+            ok, value = self.connection.recv()
+        except (EOFError, OSError):
+            raise HandbookError("the preview's renderer stopped; restart `handbook serve`") from None
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        self.connection.close()
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+RENDERER: Renderer | None = None  # the running preview's renderer (the hooks ask it; without it they render)
+
+
+def _render_on_request(connection: Connection, root: Path, lang: str, commands: Any) -> None:
+    while True:
+        try:
+            docs = connection.recv()
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, preview(root, lang, Path(docs), commands))
+        except HandbookError as exc:
+            answer = (False, exc)
+        except Exception:  # noqa: BLE001 - a bug: its traceback goes to the preview, which shows it
+            answer = (False, RuntimeError(traceback.format_exc()))
+        connection.send(answer)
 
 
 def _terminal_log() -> logging.Handler:

@@ -90,12 +90,12 @@ def test_no_module_of_the_package_imports_itself_back_even_inside_a_function() -
 
 def test_only_the_pipeline_opens_the_door_to_the_speed_layer() -> None:
     """`generator/speed/` is only about build time: outside it, only `build.py` (the pipeline), the commands
-    (`check` quiets the garbage collector, `worksheets` finds the cache folder) and the preview's hooks (the
-    one seam between processes: the page stream, and the parse cache) use it."""
+    (`check` quiets the garbage collector, `worksheets` finds the cache folder), the preview (its parse
+    cache) and the MkDocs hooks (step timestamps) use it."""
     graph = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
     users = {name for name, imported in graph.items() if not name.startswith("speed")
              and any(module.startswith("speed") for module in imported)}
-    assert users == {"build", "cli", "mkdocs_hooks"}
+    assert users == {"build", "cli", "mkdocs_hooks", "serve"}
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
