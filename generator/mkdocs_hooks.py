@@ -58,6 +58,7 @@ def on_pre_build(config: Any) -> None:
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
     if config.extra.get("handbook_serve"):
         server.unwatch(config.docs_dir)  # we write it; the sources it comes from are watched instead
+        server._inject_js_into_html = _show_errors(server._inject_js_into_html)  # MkDocs 1.6's server (pinned)
     return server
 
 
@@ -92,6 +93,7 @@ def on_files(files: Any, config: Any) -> Any:
 
 
 _read: list[bool] = []
+_built: list[str] = []  # the pages this build wrote (the preview builds only those whose Markdown changed)
 
 
 def on_page_read_source(page: Any, config: Any) -> None:
@@ -106,6 +108,9 @@ def on_post_build(config: Any) -> None:
     _drop_source_map_comments(site / "assets")
     mark("mkdocs: site written")
     _read.clear()
+    if config.extra.get("handbook_serve"):
+        log.info(f"Preview: {len(_built)} page{'s' if len(_built) != 1 else ''} built")
+    _built.clear()
 
 
 EMPTY_SITEMAP = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
@@ -152,6 +157,7 @@ def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
 
 
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
+    _built.append(page.file.src_uri)
     if page.title:
         page.title = html.escape(html.unescape(str(page.title)), quote=True)
     _alternates_of(config, page.url)
@@ -203,22 +209,56 @@ def _alternates_of(config: Any, url: str) -> None:
 
 def _render(live: dict[str, Any], config: Any) -> None:
     """Load, check and render the previewed language again (`serve.preview`, in the preview's renderer process
-    when there is one); bad content stops this rebuild with its problems, and the preview stays as it was."""
-    serve = sys.modules.get("generator.serve")  # `handbook serve`; a plain `mkdocs serve` renders here
-    renderer = getattr(serve, "RENDERER", None)
+    when there is one). With content errors the pages stay as they were and `handbook serve` shows the errors
+    at the top of every page until they are fixed (`on_serve`); a plain `mkdocs serve` stops the rebuild."""
+    from generator import serve
+
+    renderer = serve.RENDERER
     if renderer is not None:
         result = renderer.render(Path(config.docs_dir))
     else:
         from generator.cli import cli
-        from generator.serve import preview
 
-        result = preview(Path(live["root"]), live["lang"], Path(config.docs_dir), cli)
+        result = serve.preview(Path(live["root"]), live["lang"], Path(config.docs_dir), cli)
     for level, text in result.problems:
         (log.error if level == "error" else log.warning)(text)
-    if result.errors:
+    serve.ERRORS[:] = [text for level, text in result.problems if level == "error"]
+    if result.errors and renderer is None:
         from mkdocs.exceptions import PluginError
 
         raise PluginError(f"{result.errors} content error{'s' if result.errors != 1 else ''}: fix them and save "
                           "again (the preview is unchanged)")
-    config.nav = result.settings["nav"]
-    config.site_name = result.settings["site_name"]
+    if result.errors:
+        log.error(f"{result.errors} content error{'s' if result.errors != 1 else ''}: the preview shows them "
+                  "on every page until they are fixed")
+    else:
+        serve.SETTINGS.update(result.settings)
+    if result.everything:
+        log.info(result.everything)
+    if serve.SETTINGS:
+        config.nav = serve.SETTINGS["nav"]
+        config.site_name = serve.SETTINGS["site_name"]
+
+
+def _show_errors(inject: Any) -> Any:
+    """MkDocs' server adds its reload script to every page it serves; this adds the preview's content errors
+    in front of it, in a box at the top of the page that names each file and line."""
+    from generator import serve
+
+    def injected(content: bytes, epoch: int) -> bytes:
+        page = inject(content, epoch)
+        if not serve.ERRORS:
+            return bytes(page)
+        items = "".join(f"<li><code>{html.escape(text)}</code></li>" for text in serve.ERRORS)
+        count = len(serve.ERRORS)
+        box = (f'<div role="alert" id="handbook-preview-errors" style="position:fixed;inset:0 0 auto 0;z-index:10;'
+               f'max-height:60vh;overflow:auto;background:#fff;color:#000;border-bottom:4px solid #b00020;'
+               f'padding:1em;font:16px/1.4 sans-serif"><p><strong>{count} content '
+               f'error{"s" if count != 1 else ""}</strong>: this page is as it was before; fix '
+               f'{"them" if count != 1 else "it"} and save, and the preview recovers by itself.</p>'
+               f'<ul>{items}</ul></div>').encode()
+        at = page.find(b"<body")
+        at = page.find(b">", at) + 1 if at >= 0 else 0
+        return bytes(page[:at] + box + page[at:])
+
+    return injected

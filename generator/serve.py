@@ -12,9 +12,12 @@ either one alone stays flat.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import signal
+import time
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
@@ -56,7 +59,9 @@ def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: b
     handler = _terminal_log()
     RENDERER = Renderer.start(root, lang, commands)  # before MkDocs starts its server's threads
     try:
-        mkdocs_serve(str(config), livereload=True, watch=watch, open_in_browser=open_browser,
+        # "dirty": MkDocs builds again only the pages whose Markdown changed (`preview` touches every page when
+        # something all pages show changed)
+        mkdocs_serve(str(config), livereload=True, build_type="dirty", watch=watch, open_in_browser=open_browser,
                      dev_addr=dev_addr, strict=False)
     except OSError as exc:  # the address is taken or cannot be bound
         raise HandbookError(f"cannot serve on {dev_addr}: {exc.strerror or exc}") from None
@@ -77,6 +82,11 @@ class Preview:
     problems: list[tuple[str, str]] = field(default_factory=list)
     errors: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
+    everything: str = ""  # why every page is built again (what all of them show changed), if it is
+
+
+ERRORS: list[str] = []  # the content errors of the last rendering: the preview shows them on every page
+SETTINGS: dict[str, Any] = {}  # what MkDocs' config took from the content at the last rendering without errors
 
 
 def preview(root: Path, lang: str, docs: Path, commands: Any = None) -> Preview:
@@ -103,7 +113,31 @@ def preview(root: Path, lang: str, docs: Path, commands: Any = None) -> Preview:
     write_site_data(book, lang, docs / "data")
     write_schemas(root, docs / "schema", book.vocabulary)
     result.settings = mkdocs_settings(book, lang)
+    result.everything = _everything(root, lang, docs, result.settings)
     return result
+
+
+_SHARED: dict[Path, str] = {}  # docs folder -> the digest of what every page shows, at its last rendering
+
+
+def _everything(root: Path, lang: str, docs: Path, settings: dict[str, Any]) -> str:
+    """MkDocs builds again only the pages whose Markdown changed; when something every page shows changed
+    (the navigation and names from the settings, the theme overrides, the base `mkdocs.yml`, the language's
+    UI catalogue), every page is marked changed, and this says why. The first rendering of a preview builds
+    everything anyway: MkDocs serves from a new, empty folder."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in [root / "mkdocs.yml", *sorted((root / "templates" / "overrides").rglob("*")),
+                 *sorted((root / "templates" / "locales" / lang).rglob("*.po"))]:
+        if path.is_file():
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    before, _SHARED[docs] = _SHARED.get(docs), digest.hexdigest()
+    if before is None or before == _SHARED[docs]:
+        return ""
+    now = time.time()
+    for page in docs.rglob("*"):
+        if page.is_file():
+            os.utime(page, (now, now))
+    return "the settings, theme or mkdocs.yml changed: building every page again"
 
 
 _PARSED: dict[Path, Any] = {}  # the parse cache of each previewed handbook, kept between saves
@@ -173,6 +207,8 @@ def _terminal_log() -> logging.Handler:
     """MkDocs' messages (the address, rebuilds, warnings) on the terminal, as `mkdocs serve` shows them."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    # the preview builds "dirty" on purpose and marks every page changed when that is needed (`_everything`)
+    handler.addFilter(lambda record: not record.getMessage().startswith("A 'dirty' build is being performed"))
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
