@@ -215,7 +215,14 @@ def _render(live: dict[str, Any], config: Any) -> None:
 
     renderer = serve.RENDERER
     if renderer is not None:
-        result = renderer.render(Path(config.docs_dir))
+        from generator.errors import HandbookError
+
+        try:
+            result = renderer.render(Path(config.docs_dir))
+        except HandbookError as exc:  # a broken template: shown like a content error, once the preview runs
+            if not serve.SETTINGS:
+                raise
+            result = serve.Preview([("error", str(exc))], 1)
     else:
         from generator.cli import cli
 
