@@ -32,8 +32,7 @@ from typing import Any, NamedTuple
 from .parallel import can_fork, cores
 
 # imported by every worker while it waits for its first job: what MkDocs would import then anyway
-WARM = ("mkdocs.commands.build", "mkdocs.config", "mkdocs.structure.files", "material.plugins.search.plugin",
-        "material.plugins.tags.plugin", "nh3")
+WARM = ("mkdocs.commands.build", "mkdocs.config", "mkdocs.structure.files", "material.plugins.tags.plugin", "nh3")
 
 
 class Job(NamedTuple):
