@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -36,7 +37,7 @@ def make_handbook(root: Path, cases: int, lang: str = "en") -> None:
     for name in COPIED:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("*.*.yaml", "*.*.md"))
+            shutil.copytree(source, root / name, ignore=_other_languages(lang))
         else:
             shutil.copy2(source, root / name)
     settings = yaml.safe_load((root / "handbook.yml").read_text(encoding="utf-8"))
@@ -49,6 +50,14 @@ def make_handbook(root: Path, cases: int, lang: str = "en") -> None:
     for i in range(cases - len(real)):
         stem, base = models[i % len(models)]
         (folder / f"{stem}-{i:04d}.yaml").write_text(_variant(base, i), encoding="utf-8")
+
+
+def _other_languages(lang: str) -> Any:
+    """Leave out translations (`<slug>.<lang>.yaml`) and the pages of other languages (pages are `<name>.<lang>.md`)."""
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        return {name for name in names if (name.endswith(".yaml") and name.count(".") > 1)
+                or (name.endswith(".md") and name.count(".") > 1 and not name.endswith(f".{lang}.md"))}
+    return ignored
 
 
 def _variant(base: dict, i: int) -> str:

@@ -41,7 +41,8 @@ def language_key(book: Handbook, lang: str, options: dict[str, Any]) -> str:
     """The hash of every input of one language's site."""
     h = hashlib.sha256()
     h.update(json.dumps({"lang": lang, "options": options, "mkdocs": _version("mkdocs"),
-                         "material": _version("mkdocs-material"), "pagefind": _version("pagefind_bin")}, sort_keys=True).encode())
+                         "material": _version("mkdocs-material"), "pagefind": _version("pagefind_bin")},
+                        sort_keys=True).encode())
     h.update(book.settings.model_dump_json().encode())
     h.update(book.vocabulary.model_dump_json().encode())
     for kind in ("case", "recipe", "toolkit"):

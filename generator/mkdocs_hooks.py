@@ -160,9 +160,16 @@ _LANG_START = re.compile(r"^<!-- hb-lang ([a-z]{2,3}(?:-[A-Z]{2})?) -->$", re.M)
 _LANG_END = re.compile(r"^<!-- /hb-lang -->$", re.M)
 
 
+# And the lists of links to other pages (related cases, where a recipe was tried ...), which the search leaves
+# out: a search for a case finds the pages that tell of it, not every page that links to it (search.py).
+_NO_SEARCH = re.compile(r"^<!-- (/?)hb-nosearch -->$", re.M)
+
+
 def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
     if "<!-- hb-lang " in html_text:
         html_text = _LANG_END.sub("</div>", _LANG_START.sub(r'<div lang="\1">', html_text))
+    if "<!-- hb-nosearch -->" in html_text:
+        html_text = _NO_SEARCH.sub(lambda m: "</div>" if m.group(1) else "<div data-search-exclude>", html_text)
     return str(_cleaner.clean(html_text))
 
 

@@ -37,7 +37,7 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
 def pagefind_binary() -> Path:
     """The Pagefind program the `pagefind[bin]` wheel installs."""
     try:
-        from pagefind_bin import get_executable  # type: ignore[import-untyped]
+        from pagefind_bin import get_executable
 
         return Path(get_executable())
     except (ImportError, FileNotFoundError):
@@ -185,12 +185,12 @@ def box_strings(root: Path, lang: str) -> dict[str, Any]:
     kinds = {"case": _("Case study"), "recipe": _("Action recipe"), "toolkit": _("Toolkit"), "page": _("Page")}
     facets = {"kind": _("Kind of page"), "sector": _("Sector"), "model": _("Model"), "scale": _("Scale"),
               "country": _("Country")}
-    found = "%(count)s result for “%(query)s”", "%(count)s results for “%(query)s”"
-    matching = "%(count)s page matches", "%(count)s pages match"
     script = {
         "none": _("No result for “%(query)s”. Try another word, or fewer filters."),
-        "found": [ngettext(*found, 1), ngettext(*found, 2)],
-        "matching": [ngettext(*matching, 1), ngettext(*matching, 2)],
+        "found": [ngettext("%(count)s result for “%(query)s”", "%(count)s results for “%(query)s”", n)
+                  for n in (1, 2)],
+        "matching": [ngettext("%(count)s page matches these filters", "%(count)s pages match these filters", n)
+                     for n in (1, 2)],
         "loading": _("Loading the search…"),
         "failed": _("The search could not be loaded. Check your connection and try again."),
     }

@@ -17,7 +17,7 @@
   var more = dialog.querySelector(".hb-search__more");
   var facets = dialog.querySelector(".hb-search__facets");
   var selects = Array.prototype.slice.call(dialog.querySelectorAll("select[data-facet]"));
-  var PAGE = 10;
+  var PAGE = 5;  // results shown at a time: each costs its page's fragment (a few KB)
   var loading = null, current = null, shown = 0, asked = 0;
 
   function pagefind() {
@@ -50,9 +50,11 @@
     var mine = ++asked;
     if (!query && !Object.keys(filters).length) {
       current = null; list.textContent = ""; more.hidden = true; status.textContent = "";
+      list.removeAttribute("aria-busy");
       return;
     }
     if (!current) status.textContent = words.loading;
+    list.setAttribute("aria-busy", "true");
     pagefind().then(function (module) {
       return module.search(query || null, { filters: filters });
     }).then(function (found) {
@@ -64,6 +66,10 @@
       return showMore(mine);
     }).catch(function () {
       if (mine === asked) status.textContent = words.failed;
+    }).then(function () {
+      if (mine !== asked) return;
+      list.removeAttribute("aria-busy");
+      list.setAttribute("data-query", query);  // what the results shown answer
     });
   }
 
@@ -147,7 +153,7 @@
       event.clientY <= box.bottom;
     if (!inside) dialog.close();
   });
-  form.addEventListener("submit", function (event) { event.preventDefault(); search(); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(typing); search(); });
   var typing = null;
   input.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(search, 200); });
   selects.forEach(function (select) { select.addEventListener("change", search); });
