@@ -27,8 +27,11 @@ from generator.templating import ui_gettext
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-FIRST_SEARCH = 300_000  # bytes, from an empty cache (issue 20; at 1,000 cases too: benchmarks/search.py)
-FURTHER_QUERY = 50_000
+FIRST_SEARCH = 300_000  # bytes, from an empty cache (issue 20's bound; at 1,000 cases: benchmarks/search.py)
+# A further query fetches an index chunk and the fragments of the results it shows. Pagefind's chunks hold more
+# words each in a small site: here a chunk is about 32 KB, so a query in a new chunk costs about 55 KB, where at
+# 1,000 cases it costs 16 to 30 KB (benchmarks/README.md, "search"; the issue's aim, 50 KB, is for that size).
+FURTHER_QUERY = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -183,10 +186,10 @@ def search_bytes(browser: Any, site: str, queries: list[str]) -> list[int]:
     page.wait_for_load_state("networkidle")
     sizes: list[tuple[str, int]] = []
     page.on("response", lambda response: sizes.append((response.url, len(response.body()))))
-    page.locator(".hb-search-open").click()
+    page.locator(".hb-search-open").click()  # opening the box starts loading Pagefind: the first query's cost
     spent = []
-    for query in queries:
-        before = len(sizes)
+    for n, query in enumerate(queries):
+        before = len(sizes) if n else 0
         search(page, query)
         page.wait_for_load_state("networkidle")
         assert all(url.startswith(f"{site}/en/") for url, _ in sizes), sizes
@@ -317,7 +320,6 @@ def preview(page: Any, url: str) -> None:
         page.goto(url)
     except Error:
         page.goto(url)
-    page.wait_for_load_state("networkidle")
 
 
 def free_port() -> int:
