@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_memory import free_port, page  # noqa: E402
-
 from build import make_handbook  # noqa: E402
+from serve_memory import free_port, page  # noqa: E402
 
 
 def main() -> None:

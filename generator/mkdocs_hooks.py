@@ -10,6 +10,9 @@
 - A page outside the navigation (a case, recipe or toolkit: listing them all would put every title on every
   page) gets its table of contents under its title, for phones, where Material's drawer has none for it.
 - Material's source maps are not shipped.
+- Each page's body is what the search indexes (`data-pagefind-body`), with its kind and a case's facets beside
+  it, hidden (`search.search_marks`); the search box gets its words (`hb_search`); once the site is written,
+  Pagefind indexes it into `pagefind/` (generator/search.py), in `handbook build` and `handbook serve` alike.
 - In `handbook build`, MkDocs runs in a process of its own and reads each page as soon as the build has
   written it (`on_files`, `speed/workers.py`); a plain `mkdocs build` of the generated Markdown is not affected.
 - `handbook serve` adds `extra.handbook_serve: {root, lang}` to its config: each (re)build then loads and
@@ -50,6 +53,7 @@ _cleaner = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, generic_attribute_prefi
 
 def on_pre_build(config: Any) -> None:
     mark("mkdocs: config loaded")
+    _words.clear()  # a preview rebuilds after a catalogue is saved: its words are read again
     live = config.extra.get("handbook_serve")
     if live:
         _render(live, config)
@@ -107,6 +111,16 @@ def on_post_build(config: Any) -> None:
     _sitemaps_beside_pages(site)
     _drop_source_map_comments(site / "assets")
     mark("mkdocs: site written")
+    from mkdocs.exceptions import PluginError
+
+    from generator.errors import HandbookError
+    from generator.search import index_site
+
+    try:
+        index_site(site, config.theme["language"])
+    except HandbookError as exc:
+        raise PluginError(exc.message) from None
+    mark("mkdocs: search index written")
     _read.clear()
     if config.extra.get("handbook_serve"):
         log.info(f"Preview: {len(_built)} page{'s' if len(_built) != 1 else ''} built")
@@ -150,9 +164,16 @@ _LANG_START = re.compile(r"^<!-- hb-lang ([a-z]{2,3}(?:-[A-Z]{2})?) -->$", re.M)
 _LANG_END = re.compile(r"^<!-- /hb-lang -->$", re.M)
 
 
+# And the lists of links to other pages (related cases, where a recipe was tried ...), which the search leaves
+# out: a search for a case finds the pages that tell of it, not every page that links to it (search.py).
+_NO_SEARCH = re.compile(r"^<!-- (/?)hb-nosearch -->$", re.M)
+
+
 def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
     if "<!-- hb-lang " in html_text:
         html_text = _LANG_END.sub("</div>", _LANG_START.sub(r'<div lang="\1">', html_text))
+    if "<!-- hb-nosearch -->" in html_text:
+        html_text = _NO_SEARCH.sub(lambda m: "</div>" if m.group(1) else "<div data-search-exclude>", html_text)
     return str(_cleaner.clean(html_text))
 
 
@@ -163,7 +184,33 @@ def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     _alternates_of(config, page.url)
     if page.content and nav is not None and page not in nav.pages:
         page.content = _with_contents(page.content, page.toc, config.extra.get("handbook_toc") or "Contents")
+    if page.content:
+        page.content = _searchable(page, _search_strings(config))
+    context["hb_search"] = _search_strings(config)
     return context
+
+
+def _searchable(page: Any, words: dict[str, Any]) -> str:
+    """The page's body as the search indexes it, with its kind and facets (a case's, from its front matter)."""
+    from generator.search import page_kind, search_marks
+
+    facets = page.meta.get("facets") if isinstance(page.meta.get("facets"), dict) else None
+    marks = search_marks(words["kinds"][page_kind(page.file.src_uri)], facets)
+    return f"<div data-pagefind-body>{page.content}{marks}</div>"
+
+
+_words: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _search_strings(config: Any) -> dict[str, Any]:
+    """The search box's words in the site's language (`search.box_strings`), read once per build."""
+    from generator.search import box_strings
+
+    root = Path(config.theme.custom_dir or ".").parent.parent  # templates/overrides, in the handbook
+    key = (str(root), str(config.theme["language"]))
+    if key not in _words:
+        _words[key] = box_strings(root, key[1])
+    return _words[key]
 
 
 def _with_contents(content: str, toc: Any, title: str) -> str:
@@ -196,6 +243,7 @@ CONTENTS_HERE = '<div class="hb-contents"></div>'
 
 def on_template_context(context: Any, template_name: str, config: Any) -> Any:
     _alternates_of(config, "index.html")  # the 404 page: each language's home
+    context["hb_search"] = _search_strings(config)
     return context
 
 

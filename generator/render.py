@@ -253,6 +253,10 @@ class Renderer:
             # each tag leads to the case index filtered by it (templates/overrides/partials/tags.html)
             "tag_links": {**{str(escape(self.label("sectors", s))): f"index.html?sector={s}" for s in case.sectors},
                           **{str(escape(self.label("models", m))): f"index.html?model={m}" for m in case.models}},
+            # the search's facets, as the case filter names them (search.search_marks; mkdocs_hooks._searchable)
+            "facets": {"sector": [self.label("sectors", s) for s in case.sectors],
+                       "model": [self.label("models", m) for m in case.models],
+                       "scale": [self.label("scales", case.scale)], "country": [self.country(case.place.country)]},
             "place": self.place(case), "period": self.period(case), "scale": self.label("scales", case.scale),
             "sectors": [self.label("sectors", s) for s in case.sectors],
             "models": [self.label("models", m) for m in case.models],

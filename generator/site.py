@@ -19,8 +19,6 @@ from .templating import ui_gettext
 if TYPE_CHECKING:
     from .validate import Handbook
 
-LUNR_LANGS = {"ar", "da", "de", "du", "el", "es", "fi", "fr", "he", "hi", "hu", "hy", "it", "ja", "jp", "kn", "ko",
-              "nl", "no", "pt", "ro", "ru", "sa", "sv", "ta", "te", "th", "tr", "vi", "zh", "en"}
 
 def mkdocs_settings(book: Handbook, lang: str) -> dict[str, Any]:
     """The parts of a language's MkDocs config that come from the content: name, navigation, links."""
@@ -54,9 +52,6 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
     With `serve`, the config is for `handbook serve`: the hooks render the content again before every build,
     and the site is served from the root of the preview server."""
     root = book.root.resolve()
-    search: dict[str, Any] = {"lang": [lang] if lang in LUNR_LANGS else ["en"]}
-    if lang not in LUNR_LANGS:  # no stemmer for this language: do not apply English stemming or stop words
-        search["pipeline"] = ["trimmer"]
     _ = ui_gettext(root, lang)
     toc = str(_("On this page"))  # the contents on a phone (mkdocs_hooks.on_page_context)
     extra: dict[str, Any] = {"alternate": alternates(book), "generator": False, "handbook_toc": toc}
@@ -71,7 +66,7 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
         "site_dir": str(site_dir.resolve()),
         "theme": {"name": "material", "language": lang, "custom_dir": str(root / "templates" / "overrides")},
         "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
-        "plugins": [{"search": search}, {"tags": {}}],
+        "plugins": [{"tags": {}}],  # no Material search: Pagefind indexes each site (search.py, mkdocs_hooks.py)
         "extra": extra,
         "extra_css": ["assets/handbook.css"],
         "extra_javascript": ["assets/handbook.js"],

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import hashlib
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -53,6 +55,18 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under `folder` by its relative path, with the SHA-256 of its bytes."""
     return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def search_pages(site: Path) -> dict[str, dict]:
+    """What a language's search index (`site/pagefind/`, generator/search.py) holds for each page, by its address
+    in the site (`cases/mondragon.html`): `content` (its text), `meta` (title, kind) and `filters` (its facets)."""
+    pages = {}
+    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), path
+        fragment = json.loads(data[len(b"pagefind_dcd"):])
+        pages[fragment["url"].lstrip("/")] = fragment
+    return pages
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sitebuild import built_handbook, serve_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -70,9 +71,9 @@ def visible_cards(page: Any) -> list[str]:
 
 def test_search_from_the_home_page_finds_mondragon_and_opens_its_case(page: Any, site: str) -> None:
     page.goto(f"{site}/en/index.html")
-    page.locator(".md-search__input").click()
+    page.locator(".hb-search-open").click()
     page.keyboard.type("Mondragon")
-    result = page.locator(".md-search-result__item a[href*='cases/mondragon.html']").first
+    result = page.locator(".hb-search__results a[href$='/en/cases/mondragon.html']").first
     result.wait_for()
     result.click()
     page.wait_for_url(re.compile(r"/en/cases/mondragon\.html"))
@@ -143,8 +144,9 @@ def test_no_page_makes_a_request_beyond_127_0_0_1(browser: Any, site: str) -> No
         page.goto(f"{site}{path}")
         page.wait_for_load_state("networkidle")
     page.goto(f"{site}/en/index.html")
-    page.locator(".md-search__input").fill("cooperative")  # search loads its worker and index
-    page.locator(".md-search-result__item").first.wait_for()
+    page.locator(".hb-search-open").click()
+    page.locator("#hb-search-query").fill("cooperative")  # search loads Pagefind, its index chunks and fragments
+    page.locator(".hb-search__results li").first.wait_for()
     context.close()
     assert any("/cases/" in url for url in requests)
     outside = sorted({url for url in requests if not url.startswith((f"{site}/", "data:", "blob:"))})

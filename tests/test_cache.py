@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from sitebuild import copy_source, handbook
 
 REUSED = "nothing changed since the last build: reused it"

@@ -18,13 +18,14 @@ import pytest
 import yaml
 from click.testing import Result
 from pydantic import BaseModel
-from sitebuild import built_handbook
 
 from generator.cli import cli
 from generator.export import CSV_COLUMNS
 from generator.models import KINDS, OVERLAYS, Case, Recipe
 from generator.reference import cli_page, fields_page
 from generator.validate import load_handbook
+
+from sitebuild import built_handbook
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitebuild import REPO, serve_folder
+
+from sitebuild import REPO, search_pages, serve_folder
 
 pytestmark = [pytest.mark.slow]
 
@@ -143,9 +144,8 @@ def test_a_hospital_group_in_barcelona_publishes_its_own_handbook_in_spanish(ups
     assert "Aún sin traducir" not in page and "lang=\"en\"" not in page.split("<article", 1)[1]
     index = built_page(fork, "es/cases/index.html")
     assert 'href="comedor-del-hospital.html"' in index and "El comedor que decide el personal" in index
-    search = json.loads(built_page(fork, "es/search/search_index.json"))
-    assert any(doc["location"].startswith("cases/comedor-del-hospital.html") and "comedor" in doc["title"].lower()
-               for doc in search["docs"])
+    found = search_pages(fork / "site" / "es")["cases/comedor-del-hospital.html"]
+    assert "comedor" in found["meta"]["title"].lower() and "personal" in found["content"]
     data = json.loads(built_page(fork, "es/data/cases.json"))
     record = next(item for item in data["cases"] if item["id"] == "comedor-del-hospital")
     assert record["lang"] == "es" and record["translation"] == "source"
@@ -188,8 +188,8 @@ def test_a_catalan_group_writes_in_catalan_and_publishes_a_catalan_site(upstream
     assert '<html lang="ca"' in page and "El menjador que decideix el personal" in page
     assert 'lang="en"' not in page.split("<article", 1)[1].split("</article>", 1)[0]
     assert "menjador.html" in built_page(fork, "ca/cases/index.html")
-    search = json.loads(built_page(fork, "ca/search/search_index.json"))
-    assert any(doc["location"].startswith("cases/menjador.html") for doc in search["docs"])
+    assert "menjador" in search_pages(fork / "site" / "ca")["cases/menjador.html"]["content"]
+    assert '"wasm":"ca"' in built_page(fork, "ca/pagefind/pagefind-entry.json"), "searched with Catalan stemming"
     record = next(item for item in json.loads(built_page(fork, "ca/data/cases.json"))["cases"]
                   if item["id"] == "menjador")
     assert record["lang"] == "ca" and record["translation"] == "source"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+
 from sitebuild import REPO, copy_source, handbook
 
 
@@ -155,15 +156,17 @@ def test_search_uses_the_stemmer_of_each_language(tmp_path_factory: pytest.TempP
 
     from sitebuild import built_handbook
 
-    index = built_handbook(tmp_path_factory) / "site" / lang / "search" / "search_index.json"
-    config = json.loads(index.read_text(encoding="utf-8"))["config"]
-    assert config["lang"] == [lang]
-    assert config["pipeline"] == ["stopWordFilter"]
+    entry = built_handbook(tmp_path_factory) / "site" / lang / "pagefind" / "pagefind-entry.json"
+    languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
+    assert list(languages) == [lang] and languages[lang]["wasm"] == lang, "one index, stemmed in the site's language"
 
 
-def test_a_language_lunr_lacks_gets_no_english_stemming(tmp_path: Path) -> None:
+def test_a_language_pagefind_cannot_stem_is_searched_by_whole_words(tmp_path: Path) -> None:
+    import json
+
     import yaml
 
+    from generator.search import index_site
     from generator.site import mkdocs_config
     from generator.validate import load_handbook
 
@@ -174,6 +177,12 @@ def test_a_language_lunr_lacks_gets_no_english_stemming(tmp_path: Path) -> None:
     book = load_handbook(root)
     assert book.settings.languages[-1] == "cy"
     config = yaml.safe_load(mkdocs_config(book, "cy", tmp_path / "build", tmp_path / "site").read_text("utf-8"))
-    search = next(p["search"] for p in config["plugins"] if "search" in p)
-    assert search["pipeline"] == ["trimmer"], "no English stop words or stemmer for Welsh"
+    assert not [p for p in config["plugins"] if "search" in p], "no Material search: Pagefind indexes the site"
+    site = tmp_path / "cy"
+    site.mkdir()
+    (site / "index.html").write_text('<html lang="cy"><body><div data-pagefind-body><h1>Cydweithfeydd</h1>'
+                                     "<p>Mae gweithwyr yn penderfynu gyda'i gilydd.</p></div></body></html>")
+    index_site(site, "cy")
+    languages = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]
+    assert list(languages) == ["cy"] and languages["cy"]["wasm"] is None, "no English stemming for Welsh"
     assert config["theme"]["language"] == "cy"

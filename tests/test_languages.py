@@ -8,9 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Handbook
 
 from generator.validate import load_handbook
+
+from conftest import ROOT, Handbook
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from sitebuild import REPO, built_handbook, copy_source, handbook, tree_digest
 
 pytestmark = pytest.mark.slow

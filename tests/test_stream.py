@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitebuild import copy_source, handbook, tree_digest
 
 from generator import render, site
 from generator.build import build
 from generator.cli import cli
 from generator.parallel import can_fork
 from generator.speed import workers
+
+from sitebuild import copy_source, handbook, tree_digest
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers need fork and two cores")
 

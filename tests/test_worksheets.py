@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from pdfcheck import pdf_names
 from pypdf import PdfReader
 
 from generator import worksheets
@@ -23,6 +22,8 @@ from generator.errors import HandbookError
 from generator.models import Recipe
 from generator.templating import fill, placeholder_values, translations
 from generator.validate import Handbook, load_handbook
+
+from pdfcheck import pdf_names
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "worksheets"

@@ -4,7 +4,7 @@ built again (`language_key`, `restore`, `store`).
 
 A language's key hashes everything that goes into its pages: the validated content in the source
 language and its own translations, the settings and vocabulary, the pages, the templates, the
-base MkDocs config, the build options and the tool itself (its code and MkDocs/Material versions).
+base MkDocs config, the build options and the tool itself (its code and MkDocs/Material/Pagefind versions).
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def language_key(book: Handbook, lang: str, options: dict[str, Any]) -> str:
     """The hash of every input of one language's site."""
     h = hashlib.sha256()
     h.update(json.dumps({"lang": lang, "options": options, "mkdocs": _version("mkdocs"),
-                         "material": _version("mkdocs-material")}, sort_keys=True).encode())
+                         "material": _version("mkdocs-material"), "pagefind": _version("pagefind_bin")},
+                        sort_keys=True).encode())
     h.update(book.settings.model_dump_json().encode())
     h.update(book.vocabulary.model_dump_json().encode())
     for kind in ("case", "recipe", "toolkit"):

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 # imported by every worker while it waits for its first job: what MkDocs would import then anyway
 WARM = ("generator.site", "mkdocs.commands.build", "mkdocs.config", "mkdocs.structure.files",
-        "material.plugins.search.plugin", "material.plugins.tags.plugin", "nh3")
+        "material.plugins.tags.plugin", "nh3")
 
 
 class Job(NamedTuple):
