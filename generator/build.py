@@ -145,8 +145,14 @@ def _sites(book: Handbook, langs: list[str], staging: Path, strict: bool, print_
             reused[lang] = pages
             continue
         docs = book.root / "build" / lang / "docs"
-        todo.append(speed.workers.Language(lang, RenderJob(book, lang, docs, print_links, commands),
-                                           site.mkdocs_config(book, lang, book.root / "build", staging / lang)))
+        render = RenderJob(book, lang, docs, print_links, commands)
+        config = site.mkdocs_config(book, lang, book.root / "build", staging / lang)
+        why = fast.prefill(book.root, lang, options, config, staging / lang, render.gone)
+        if not why:
+            progress(f"  {lang}: building again only the pages that changed")
+        elif lang in fast.shared and why != "no site to start from":
+            progress(f"  {lang}: building every page: {why}")
+        todo.append(speed.workers.Language(lang, render, config, dirty=not why))
     results: dict[str, RenderResult] = {item.lang: item.render.result for item in todo}
 
     def check(lang: str, outcome: Outcome) -> None:
@@ -165,7 +171,7 @@ def _sites(book: Handbook, langs: list[str], staging: Path, strict: bool, print_
         outcomes = {}
         for item in todo:
             item.render.run()
-            outcomes[item.lang] = site.run_mkdocs(str(item.config), strict)
+            outcomes[item.lang] = site.run_mkdocs(str(item.config), strict, item.dirty)
             check(item.lang, outcomes[item.lang])
         meanwhile_and_keys()
     for lang in langs:

@@ -542,6 +542,8 @@ class RenderJob:
         self.docs = docs
         docs.mkdir(parents=True, exist_ok=True)  # MkDocs, given the plan before the pages, needs the folder
         self.plan = self.renderer.plan()
+        self.there = _files_under(docs)  # what the last rendering wrote
+        self.gone = self.there - set(self.plan)  # the pages of content that is gone, removed by `run`
         pages = [path for path in self.plan if path not in self.renderer.assets]
         self.result = RenderResult(pages=sorted(pages), sources={
             page: source for page in pages if (source := self.renderer.source_of(page)) is not None})
@@ -557,8 +559,7 @@ class RenderJob:
 
     def steps(self, announce: Callable[[int], None] | None = None) -> Iterator[None]:
         """`run`, one file at a time (the workers take turns between languages: `speed.workers`)."""
-        docs = self.docs
-        there = _files_under(docs)
+        docs, there = self.docs, self.there
         for folder in sorted({path.rpartition("/")[0] for path in self.plan}):
             (docs / folder).mkdir(parents=True, exist_ok=True)
         last = len(self.plan) - 1
@@ -570,7 +571,7 @@ class RenderJob:
             if announce is not None and (i % 8 == 7 or i == last):
                 announce(i)
             yield
-        gone = there - set(self.plan)
+        gone = self.gone
         for path in gone:
             (docs / path).unlink()
         if gone:

@@ -27,7 +27,7 @@ from typing import Any
 from .errors import ContentError, HandbookError
 from .languages import chosen
 from .lock import held, serve_lock
-from .site import mkdocs_config
+from .site import mkdocs_config, quiet_dirty_warning
 from .validate import Handbook, load_handbook
 
 WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")
@@ -57,6 +57,7 @@ def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: b
     config = mkdocs_config(book, lang, folder, folder / lang / "site", serve=True)
     watch = [str(root / name) for name in WATCHED if (root / name).exists()]
     handler = _terminal_log()
+    quiet_dirty_warning()
     RENDERER = Renderer.start(root, lang, commands)  # before MkDocs starts its server's threads
     try:
         # "dirty": MkDocs builds again only the pages whose Markdown changed (`preview` touches every page when
@@ -207,8 +208,6 @@ def _terminal_log() -> logging.Handler:
     """MkDocs' messages (the address, rebuilds, warnings) on the terminal, as `mkdocs serve` shows them."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    # the preview builds "dirty" on purpose and marks every page changed when that is needed (`_everything`)
-    handler.addFilter(lambda record: not record.getMessage().startswith("A 'dirty' build is being performed"))
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

@@ -66,7 +66,9 @@ def mkdocs_config(book: Handbook, lang: str, build_dir: Path, site_dir: Path, se
         "site_dir": str(site_dir.resolve()),
         "theme": {"name": "material", "language": lang, "custom_dir": str(root / "templates" / "overrides")},
         "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
-        "plugins": [{"tags": {}}],  # no Material search: Pagefind indexes each site (search.py, mkdocs_hooks.py)
+        # no Material search: Pagefind indexes each site (search.py, mkdocs_hooks.py); no tags.json: nothing reads
+        # it, and a build of the changed pages only would list only theirs
+        "plugins": [{"tags": {"export": False}}],
         "extra": extra,
         "extra_css": ["assets/handbook.css"],
         "extra_javascript": ["assets/handbook.js"],
@@ -142,8 +144,23 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_mkdocs(config_file: str, strict: bool) -> Outcome:
-    """Build one language's site with MkDocs in this process: its warnings, or why it failed."""
+def quiet_dirty_warning() -> None:
+    """MkDocs warns that a "dirty" build may leave navigation and links wrong: true in general, not for our
+    builds, which mark every page changed when something all of them show changed (`speed.caches.shared_key`,
+    `serve._everything`). Kept out of the log, and so out of a strict build's count of warnings."""
+    logger = logging.getLogger("mkdocs.commands.build")
+    if not any(isinstance(f, _NoDirtyWarning) for f in logger.filters):
+        logger.addFilter(_NoDirtyWarning())
+
+
+class _NoDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+def run_mkdocs(config_file: str, strict: bool, dirty: bool = False) -> Outcome:
+    """Build one language's site with MkDocs in this process: its warnings, or why it failed. `dirty`: the
+    site folder holds the last build, and only the pages whose Markdown is newer are built again."""
     import jinja2
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -154,7 +171,8 @@ def run_mkdocs(config_file: str, strict: bool) -> Outcome:
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collect)
     try:
-        build(load_config(config_file=config_file, strict=strict))
+        quiet_dirty_warning()
+        build(load_config(config_file=config_file, strict=strict), dirty=dirty)
     except MkDocsException as exc:
         return Outcome("mkdocs", str(exc), tuple(collect.messages))
     except jinja2.TemplateError as exc:  # a broken theme override in templates/overrides/

@@ -37,6 +37,7 @@ class Speed:
     parsed: ParseCache | None  # files parsed by the last build
     on: bool = True
     keys: dict[str, str] = field(default_factory=dict)  # language -> the key of its inputs, once worked out
+    shared: dict[str, str] = field(default_factory=dict)  # language -> `caches.shared_key` of this build
 
     @classmethod
     def off(cls) -> Speed:
@@ -58,6 +59,23 @@ class Speed:
         self.keys[lang] = caches.language_key(book, lang, options)
         return caches.restore(self.cache / lang, self.keys[lang], target)
 
+    def prefill(self, root: Path, lang: str, options: dict[str, Any], config: Path, target: Path,
+                gone: set[str]) -> str:
+        """Put the language's last site at `target` for MkDocs to build again only the pages whose Markdown
+        changed ("dirty"), when nothing that every page shows changed and no page is `gone`: "" then. Else the
+        reason every page is built (none when there is no last site)."""
+        if self.cache is None:
+            return "no cache"
+        text = config.read_text(encoding="utf-8").replace(str(target.resolve()), "")
+        self.shared[lang] = caches.shared_key(root, lang, text, options)
+        if not caches.saved(self.cache / lang):
+            return "no site to start from"
+        if gone:
+            return "pages were removed"
+        if not caches.prefill(self.cache / lang, self.shared[lang], target):
+            return "the settings, theme, mkdocs.yml or tool changed"
+        return ""
+
     def work_out_keys(self, book: Handbook, langs: list[str], options: dict[str, Any]) -> None:
         """The keys of the languages being built (while MkDocs builds them): `keep` stores under them."""
         if self.cache is not None:
@@ -67,7 +85,7 @@ class Speed:
     def keep(self, lang: str, site: Path, pages: int) -> None:
         """Keep a freshly built language site for the next build."""
         if self.cache is not None:
-            caches.store(self.cache / lang, self.keys[lang], site, pages)
+            caches.store(self.cache / lang, self.keys[lang], site, pages, self.shared.get(lang, ""))
 
     def save_parsed(self) -> None:
         if self.parsed is not None:

@@ -116,6 +116,36 @@ def language_key(book: Handbook, lang: str, options: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def shared_key(root: Path, lang: str, config: str, options: dict[str, Any]) -> str:
+    """The hash of what every page of a language's site shows besides its own Markdown: its MkDocs config (the
+    navigation, the names), the base `mkdocs.yml`, the theme overrides, the UI catalogue, the build options and
+    the tool itself. While it stays the same, MkDocs need build again only the pages whose Markdown changed."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"lang": lang, "options": options, "mkdocs": _version("mkdocs"),
+                         "material": _version("mkdocs-material"), "pagefind": _version("pagefind")},
+                        sort_keys=True).encode())
+    h.update(config.encode())
+    if (root / "mkdocs.yml").is_file():
+        h.update((root / "mkdocs.yml").read_bytes())
+    _files_digest(h, root / "templates" / "overrides")
+    _files_digest(h, root / "templates" / "locales" / lang)
+    _files_digest(h, _CODE, "**/*.py")
+    return h.hexdigest()
+
+
+def prefill(cache: Path, shared: str, target: Path) -> bool:
+    """Copy the language's last site to `target` for MkDocs to build again only what changed, when the last
+    build had the same `shared_key`. A real copy, times kept (MkDocs compares them): MkDocs writes into its
+    files, and the last site's files are the published site's too."""
+    saved = _saved_key(cache)
+    if not saved.get("shared") or saved.get("shared") != shared:
+        return False
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(cache / "site", target, copy_function=shutil.copy2)
+    return True
+
+
 COMMITTED = ("build/ holds files committed to git, so no cache is used (a cache from the repository could put "
              "into the site what nobody reviewed); take them out with `git rm -r --cached build`")
 
@@ -164,13 +194,13 @@ def restore(cache: Path, key: str, target: Path) -> int | None:
     return int(saved.get("pages", 0))
 
 
-def store(cache: Path, key: str, source: Path, pages: int) -> None:
-    """Keep a copy of a freshly built language site for the next build."""
+def store(cache: Path, key: str, source: Path, pages: int, shared: str = "") -> None:
+    """Keep a copy of a freshly built language site for the next build (hard links: it is never written to)."""
     if cache.exists():
         shutil.rmtree(cache)
     cache.mkdir(parents=True)
     shutil.copytree(source, cache / "site", copy_function=_link_or_copy)
-    (cache / "key.json").write_text(json.dumps({"key": key, "pages": pages}), encoding="utf-8")
+    (cache / "key.json").write_text(json.dumps({"key": key, "pages": pages, "shared": shared}), encoding="utf-8")
 
 
 def _link_or_copy(src: str, dst: str) -> None:

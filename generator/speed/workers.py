@@ -45,6 +45,7 @@ class Job(NamedTuple):
     strict: bool
     env: dict[str, str]  # set before MkDocs runs (SOURCE_DATE_EPOCH is known only after the fork)
     plan: list[str] | None  # the files of docs/ in the order they are written and announced; None: all written
+    dirty: bool = False  # the site folder holds the last build: MkDocs builds only the pages that changed
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Language:
     lang: str
     render: RenderJob
     config: Path
+    dirty: bool = False  # MkDocs builds only the pages whose Markdown changed: they are all written first
 
 
 class Stream:
@@ -147,9 +149,13 @@ class Workers:
         queued: list[Job] = []
         for language in languages:
             pid = self._idle()
-            if pid is None:
+            if pid is None or language.dirty:  # MkDocs compares the times of files: they must all be written
                 language.render.run()
-                queued.append(Job(language.lang, str(language.config), strict, env, None))
+                job = Job(language.lang, str(language.config), strict, env, None, language.dirty)
+                if pid is None:
+                    queued.append(job)
+                else:
+                    self._submit(pid, job)
                 continue
             job = Job(language.lang, str(language.config), strict, env, language.render.plan)
             streamed.append((language.render, self._submit(pid, job)))
@@ -235,7 +241,7 @@ def _serve(connection: Connection) -> None:
         os.environ.update(job.env)
         ACTIVE = Stream(connection, job.plan) if job.plan is not None else None
         try:
-            outcome = run_mkdocs(job.config_file, job.strict)
+            outcome = run_mkdocs(job.config_file, job.strict, job.dirty)
             if ACTIVE is not None and not outcome.failure:
                 ACTIVE.drain()
         except EOFError:
