@@ -27,13 +27,10 @@ from build import make_handbook  # noqa: E402
 from serve_memory import free_port, page  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--saves", type=int, default=10)
-    options = parser.parse_args()
+def latency(cases: int, saves: int) -> tuple[float, list[float]]:
+    """(seconds to the first preview, seconds from each save to the new title in the page)."""
     folder = Path(tempfile.mkdtemp(prefix="preview-"))
-    make_handbook(folder, options.cases)
+    make_handbook(folder, cases)
     port = free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     server = subprocess.Popen([str(Path(sys.executable).with_name("handbook")), "--root", str(folder), "serve",
@@ -48,7 +45,7 @@ def main() -> None:
         while "Mondragon" not in page(url):  # the variant's title starts with the real case's
             time.sleep(0.2)
         first = time.monotonic() - started
-        for n in range(1, options.saves + 1):
+        for n in range(1, saves + 1):
             time.sleep(1.0)  # a person types between saves
             title = f"Mondragon edit {n} "
             case.write_text(original.replace("title: ", f"title: {title}", 1), encoding="utf-8")
@@ -60,6 +57,15 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
+    return first, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--saves", type=int, default=10)
+    options = parser.parse_args()
+    first, seconds = latency(options.cases, options.saves)
     print(f"{options.cases} cases: first preview {first:.1f} s; save to new title: median "
           f"{statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s over {len(seconds)} saves")
 

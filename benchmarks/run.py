@@ -16,6 +16,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import BIN, REPO, make_handbook, timed  # noqa: E402
+from preview import latency  # noqa: E402
 
 HEADING = "## summary"
 
@@ -77,6 +79,16 @@ def worksheets(tmp: Path) -> tuple[float, int, int]:
     return cpu, len(pdfs), sum(len(PdfReader(str(p)).pages) for p in pdfs)
 
 
+def bundled_first_build(tmp: Path) -> float:
+    """Wall seconds of `handbook build` of the real handbook (every language, worksheets) from nothing."""
+    root = tmp / "bundled"
+    root.mkdir()
+    for name in ("handbook.yml", "mkdocs.yml", "handbook", "toolkits", "templates"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
+    return timed([str(BIN / "handbook"), "build"], root)[0]
+
+
 def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
     """The best wall time and the best CPU time of some runs: what the machine's other work did not slow."""
     return min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
@@ -122,6 +134,9 @@ def measure(repeat: int) -> list[tuple[str, str, str]]:
                      share(full, best_of["plain first"]), "at most +5%"))
         rows.append(("own steps: a build after editing one case vs plain `mkdocs build` of the same Markdown",
                      share(best_of["edited"], best_of["plain edited"]), "at most +5%"))
+        edited = best_of["edited"][0]
+        rows.append(("a build after editing one case vs a first build (wall)",
+                     f"{edited:.2f} s vs {full[0]:.2f} s: {edited / full[0]:.0%}", "at most 10%"))
         again = best_of["again"][0]
         rows.append(("a build with nothing changed vs a first build (wall)",
                      f"{again:.2f} s vs {full[0]:.2f} s: {again / full[0]:.0%}", "at most 10%"))
@@ -134,6 +149,13 @@ def measure(repeat: int) -> list[tuple[str, str, str]]:
         sizes = {lang: sum(p.stat().st_size for p in (two / "site" / lang / "pagefind").rglob("*") if p.is_file())
                  for lang in ("en", "es")}  # in chunks: what a search fetches is in benchmarks/search.py
 
+        first, saves = latency(1000, 10)
+        rows.append(("the preview at 1,000 cases: from saving a case to its new title in the page (`preview.py`)",
+                     f"median {statistics.median(saves):.2f} s, slowest {max(saves):.2f} s over {len(saves)} saves",
+                     "at most 1 s (aim 0.5 s)"))
+        bundled = bundled_first_build(tmp)
+        rows.append(("first build of the bundled handbook with its worksheets, empty `build/` (wall)",
+                     f"{bundled:.1f} s", "at most 25 s"))
         cpu, pdfs, pages = worksheets(tmp)
         rows.append(("worksheets (English, A4, empty cache; CPU)",
                      f"{cpu:.1f} s for {pdfs} PDFs of {pages} pages: {cpu / pages:.2f} s a page", ""))

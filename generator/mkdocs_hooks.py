@@ -26,6 +26,7 @@ import html
 import logging
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,22 @@ _cleaner = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, generic_attribute_prefi
                        filter_style_properties={"text-align"})
 
 
+_indexing: list[threading.Thread] = []  # the preview's search index being written after its last build
+
+
+def _index_in_preview(site: Path, lang: str) -> None:
+    from generator.errors import HandbookError
+    from generator.search import index_site
+
+    try:
+        index_site(site, lang)
+    except HandbookError as exc:
+        log.error(exc.message)
+
+
 def on_pre_build(config: Any) -> None:
+    while _indexing:  # one index at a time: the last one is finished before the site changes again
+        _indexing.pop().join()
     mark("mkdocs: config loaded")
     _words.clear()  # a preview rebuilds after a catalogue is saved: its words are read again
     live = config.extra.get("handbook_serve")
@@ -116,11 +132,15 @@ def on_post_build(config: Any) -> None:
     from generator.errors import HandbookError
     from generator.search import index_site
 
-    try:
-        index_site(site, config.theme["language"])
-    except HandbookError as exc:
-        raise PluginError(exc.message) from None
-    mark("mkdocs: search index written")
+    if config.extra.get("handbook_serve"):  # the preview shows the page first; its search follows a moment later
+        _indexing.append(threading.Thread(target=_index_in_preview, args=(site, config.theme["language"])))
+        _indexing[-1].start()
+    else:
+        try:
+            index_site(site, config.theme["language"])
+        except HandbookError as exc:
+            raise PluginError(exc.message) from None
+        mark("mkdocs: search index written")
     _read.clear()
     if config.extra.get("handbook_serve"):
         log.info(f"Preview: {len(_built)} page{'s' if len(_built) != 1 else ''} built")

@@ -300,9 +300,8 @@ def test_the_preview_searches_and_searches_again_after_a_save(browser: Any, tmp_
         case.write_text(case.read_text(encoding="utf-8").replace("story: |\n", "story: |\n  Zyxwordly.\n\n", 1),
                         encoding="utf-8")
         wait_for(lambda: b"Zyxwordly" in fetch(f"{base}/cases/mondragon.html"))
-        preview(page, f"{base}/index.html")
-        page.locator(".hb-search-open").click()
-        assert [r["href"] for r in search(page, "zyxwordly")] == ["/cases/mondragon.html"]
+        # the page shows first; the search index is written a moment later
+        wait_for(lambda: found(page, base, "zyxwordly") == ["/cases/mondragon.html"])
         context.close()
     finally:
         process.terminate()
@@ -311,6 +310,13 @@ def test_the_preview_searches_and_searches_again_after_a_save(browser: Any, tmp_
         output = log.read()
         log.close()
     assert "Traceback" not in output, output
+
+
+def found(page: Any, base: str, query: str) -> list[str]:
+    """What the preview's search box finds for `query`, from a freshly opened page."""
+    preview(page, f"{base}/index.html")
+    page.locator(".hb-search-open").click()
+    return [r["href"] for r in search(page, query)]
 
 
 def preview(page: Any, url: str) -> None:
