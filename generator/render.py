@@ -40,6 +40,22 @@ from .text import (  # noqa: F401 - also used from here by tests and links
 from .validate import FOLDERS, PAGES_FOLDER, Handbook
 
 
+def _says(text: str, words: str) -> bool:
+    """Whether `text` holds `words` as whole words, ignoring case ("Basque Country" says "Basque", not "Bas")."""
+    text, words = text.casefold(), words.casefold()
+    start = text.find(words)
+    while start >= 0:
+        end = start + len(words)
+        if not (start and _word_char(text[start - 1])) and not (end < len(text) and _word_char(text[end])):
+            return True
+        start = text.find(words, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 @dataclass
 class RenderResult:
     """What rendering one language produced: the pages written, and the source file behind each page."""
@@ -224,8 +240,7 @@ class Renderer:
         """Name, region, country, each once: a region or country the name already says is left out."""
         shown: list[str] = []
         for part in (case.place.name, case.place.region, self.country(case.place.country)):
-            said = re.compile(rf"(?<!\w){re.escape(part.casefold())}(?!\w)") if part else None
-            if part and said and not any(said.search(earlier.casefold()) for earlier in shown):
+            if part and not any(_says(earlier, part) for earlier in shown):
                 shown.append(part)
         return ", ".join(shown)
 
