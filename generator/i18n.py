@@ -162,7 +162,8 @@ def _compare_item(src: Any, ovl: Any, sub: type[BaseModel], loc: Path_, found: l
 def status(book: Handbook) -> dict[str, dict[str, list[dict[str, str]]]]:
     """Per language: which files are written in it, translated, partly translated, stale or missing, with the
     digest a translation needs, the fields a partial one leaves untranslated and those a stale one missed."""
-    from .load import FOLDERS, PAGES_FOLDER, field_name
+    from .load import field_name
+    from .paths import FOLDERS, PAGES_FOLDER
 
     report: dict[str, dict[str, list[dict[str, str]]]] = {}
     for lang in book.settings.languages:

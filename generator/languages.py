@@ -142,7 +142,8 @@ def add_language(book: Any, lang: str) -> list[str]:
 
 def write_missing_catalogues(root: Path) -> list[Path]:
     """A catalogue for every language of handbook.yml that has none yet (`make i18n`)."""
-    from .load import SETTINGS_FILE, load_yaml
+    from .load import load_yaml
+    from .paths import SETTINGS_FILE
 
     data = load_yaml(root / SETTINGS_FILE, root).data
     languages = data.get("languages") if isinstance(data, dict) else None

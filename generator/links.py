@@ -23,8 +23,9 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel
 
 from .errors import Problem
-from .load import FOLDERS, Document, LoadError, Path_, field_name, read_text
+from .load import Document, LoadError, Path_, field_name, read_text
 from .models import Markdown
+from .paths import FOLDERS
 
 if TYPE_CHECKING:
     import markdown
@@ -111,7 +112,7 @@ def _folder(kind: str) -> str:
 
 
 def _pages_folder() -> str:
-    from .load import PAGES_FOLDER
+    from .paths import PAGES_FOLDER
 
     return PAGES_FOLDER
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import yaml
 
 from .errors import HandbookError, Problem
+from .paths import SETTINGS_FILE
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -164,10 +165,6 @@ def _read_bytes(path: Path, shown: str) -> bytes:
         return handle.read(MAX_BYTES + 1)
 
 
-SETTINGS_FILE = "handbook.yml"
-VOCABULARY_FILE = "handbook/vocabulary.yaml"
-FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
-PAGES_FOLDER = "handbook/pages"  # Markdown pages, NAME.LANG.md
 
 
 def require_handbook(root: Path) -> None:

@@ -1,4 +1,6 @@
-"""Where the pages of a language's site go: one folder per kind of content, the reference pages, the assets."""
+"""Where everything lives: the handbook's own files (its settings, vocabulary, YAML content by kind, prose
+pages), and where the pages of a language's site go (one folder per kind, the reference pages, the assets)
+and their published addresses. Worksheet and book file names are in `worksheets.py` and `book.py`."""
 
 from __future__ import annotations
 
@@ -6,6 +8,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .validate import Handbook
+
+SETTINGS_FILE = "handbook.yml"
+VOCABULARY_FILE = "handbook/vocabulary.yaml"
+FOLDERS = {"case": "handbook/cases", "recipe": "handbook/recipes", "toolkit": "toolkits"}  # YAML files by kind
+PAGES_FOLDER = "handbook/pages"  # Markdown pages, NAME.LANG.md
 
 ASSETS = "templates/assets"
 PAGE_FOLDERS = {"case": "cases", "recipe": "recipes", "toolkit": "toolkits"}  # where each kind's pages go

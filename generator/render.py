@@ -25,7 +25,17 @@ from markupsafe import Markup, escape
 from .errors import HandbookError
 from .languages import language_name
 from .models import Case, Recipe, Source, Toolkit
-from .paths import ASSETS, CLI_PAGE, DATA_PAGE, FIELDS_PAGE, PAGE_FOLDERS, REFERENCE_PAGES, page_paths  # noqa: F401
+from .paths import (  # noqa: F401
+    ASSETS,
+    CLI_PAGE,
+    DATA_PAGE,
+    FIELDS_PAGE,
+    FOLDERS,
+    PAGE_FOLDERS,
+    PAGES_FOLDER,
+    REFERENCE_PAGES,
+    page_paths,
+)
 from .reference import reference_pages
 from .templating import environment, fill, placeholder_values, render, ui_gettext
 from .text import (  # noqa: F401 - also used from here by tests and links
@@ -37,7 +47,7 @@ from .text import (  # noqa: F401 - also used from here by tests and links
     mdtext,
     span_lang,
 )
-from .validate import FOLDERS, PAGES_FOLDER, Handbook
+from .validate import Handbook
 
 
 def _says(text: str, words: str) -> bool:

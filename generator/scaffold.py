@@ -13,7 +13,7 @@ from . import i18n
 from .errors import HandbookError
 from .load import LoadError, load_yaml, require_handbook
 from .models import LANG_PATTERN, OVERLAYS, SLUG_PATTERN
-from .validate import FOLDERS, SETTINGS_FILE
+from .paths import FOLDERS, SETTINGS_FILE
 
 CASE = """\
 # yaml-language-server: $schema=../../schema/case.schema.json

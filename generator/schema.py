@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .load import VOCABULARY_FILE, LoadError, load_yaml
+from .load import LoadError, load_yaml
 from .models import KINDS, OVERLAYS, VOCABULARY_FIELDS, Case, Recipe, Slug, Vocabulary
+from .paths import VOCABULARY_FILE
 
 SCHEMA_FOLDER = "schema"
 BASE_ID = "https://civic-handbook.github.io/schema/"

@@ -23,10 +23,6 @@ from . import i18n
 from .errors import Problem
 from .links import check_links
 from .load import (
-    FOLDERS,
-    PAGES_FOLDER,
-    SETTINGS_FILE,
-    VOCABULARY_FILE,
     Document,
     LoadError,
     Parsed,
@@ -48,6 +44,7 @@ from .models import (
     Toolkit,
     Vocabulary,
 )
+from .paths import FOLDERS, PAGES_FOLDER, SETTINGS_FILE, VOCABULARY_FILE
 
 M = TypeVar("M", bound=BaseModel)
 
