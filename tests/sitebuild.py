@@ -1,5 +1,6 @@
 """Helpers shared by the site and browser tests: a copy of the real handbook, built once per test session,
-and a local web server for a built site."""
+a local web server for a built site, and what a test of a running server needs (a free port, a page's bytes,
+waiting for a condition)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import hashlib
 import http.server
 import json
 import shutil
+import socket
 import threading
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -85,3 +89,31 @@ def serve_folder(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> bytes:
+    """The bytes a local address answers with; nothing when it does not answer (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a local address we started
+            return bytes(response.read())
+    except OSError:
+        return b""
+
+
+def wait_for(check: Callable[[], object], timeout: float = 90.0, every: float = 0.2) -> None:
+    """Return once `check()` is true (an OSError counts as not yet); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(every)
+    raise AssertionError("timed out")

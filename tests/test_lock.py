@@ -8,16 +8,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from generator.lock import BUILD_LOCK
+
+from sitebuild import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDBOOK = str(Path(sys.executable).with_name("handbook"))
@@ -41,12 +41,6 @@ def start(root: Path, *args: str) -> subprocess.Popen[str]:
                             text=True, env=ENV)
 
 
-def wait_for(condition: object, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
 
 def holder(root: Path) -> str:
     """The process id written in the build lock by the build that holds it ("" before any build took it)."""
@@ -61,7 +55,8 @@ def site_files(root: Path) -> list[str]:
 @pytest.mark.slow
 def test_two_builds_at_once_take_turns_and_the_site_is_whole(root: Path) -> None:
     first = start(root, *BUILD)
-    wait_for(lambda: holder(root) == str(first.pid))  # the first holds the lock: it is building
+    # the first holds the lock: it is building
+    wait_for(lambda: holder(root) == str(first.pid), timeout=120, every=0.05)
     os.kill(first.pid, signal.SIGSTOP)  # held up, as by a slow machine, until the second has started
     try:
         second = start(root, *BUILD)
@@ -87,11 +82,6 @@ def test_two_builds_at_once_take_turns_and_the_site_is_whole(root: Path) -> None
     assert alone.wait(timeout=300) == 0
     assert site_files(root) == built
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serving(url: str) -> bool:

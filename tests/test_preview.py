@@ -8,48 +8,22 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sitebuild import copy_source
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a local address we started
-        return str(response.read().decode("utf-8"))
-
-
-def _wait_for(check: Any, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+from sitebuild import copy_source, fetch, free_port, wait_for
 
 
 @pytest.fixture()
 def preview(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
     """A copy of the bundled handbook previewed by `handbook serve`: (its root, its address, its log)."""
     root = copy_source(tmp_path / "book")
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     command = [str(Path(sys.executable).with_name("handbook")), "--root", str(root), "serve", "--dev-addr",
                f"127.0.0.1:{port}"]
@@ -58,7 +32,7 @@ def preview(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
                                    env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         base = f"http://127.0.0.1:{port}/"
         try:
-            _wait_for(lambda: "Mondragon" in _get(f"{base}cases/mondragon.html"))
+            wait_for(lambda: "Mondragon" in fetch(f"{base}cases/mondragon.html").decode())
             yield root, base, log
         finally:
             process.terminate()
@@ -106,7 +80,7 @@ def test_an_error_shows_in_the_page_and_a_fix_recovers_by_itself(preview: tuple[
         assert "1 content error" in message, message
         assert re.search(r"handbook/cases/mondragon\.yaml:\d+:\d+: error: ", message), message
         assert "Edited while previewing" in tab.locator("h1").inner_text(), "the page is as it was"
-        other = _get(f"{base}cases/summerhill-school.html")  # every page answers at once, with the error on it
+        other = fetch(f"{base}cases/summerhill-school.html").decode()  # every page answers, with the error on it
         assert 'id="handbook-preview-errors"' in other and "mondragon.yaml" in other
 
         # the fix: the error goes away by itself and the page shows the fixed text
@@ -121,27 +95,27 @@ def test_an_error_shows_in_the_page_and_a_fix_recovers_by_itself(preview: tuple[
 def test_an_edit_builds_only_its_pages_and_a_template_change_builds_every_page(
         preview: tuple[Path, str, Path]) -> None:
     root, base, log = preview
-    before = _without_reload_script(_get(f"{base}cases/summerhill-school.html"))
+    before = _without_reload_script(fetch(f"{base}cases/summerhill-school.html").decode())
     assert "Summerhill" in before
     builds = _built(log)
     case = root / "handbook" / "cases" / "mondragon.yaml"
     text = case.read_text(encoding="utf-8")
     case.write_text(re.sub(r"^title: .+$", "title: Only this page changes", text, count=1, flags=re.M),
                     encoding="utf-8")
-    _wait_for(lambda: "Only this page changes" in _get(f"{base}cases/mondragon.html"))
-    _wait_for(lambda: len(_built(log)) > len(builds))
+    wait_for(lambda: "Only this page changes" in fetch(f"{base}cases/mondragon.html").decode())
+    wait_for(lambda: len(_built(log)) > len(builds))
     assert builds[0] > 30, "the first build wrote every page"
     # the case, the pages that list or cite it (index, related cases, recipes, toolkits), not the others
     assert 1 < _built(log)[-1] < builds[0] / 2, log.read_text(encoding="utf-8")
     assert "building every page again" not in log.read_text(encoding="utf-8")
     # the case index shows the new title too (its Markdown changed), a page that does not show it is untouched
-    assert "Only this page changes" in _get(f"{base}cases/index.html")
-    assert _without_reload_script(_get(f"{base}cases/summerhill-school.html")) == before
+    assert "Only this page changes" in fetch(f"{base}cases/index.html").decode()
+    assert _without_reload_script(fetch(f"{base}cases/summerhill-school.html").decode()) == before
 
     override = root / "templates" / "overrides" / "main.html"
     assert override.is_file()
     override.write_text(override.read_text(encoding="utf-8") + "\n{# a change every page shows #}\n"
                         "{% block announce %}Preview announcement{% endblock %}\n", encoding="utf-8")
-    _wait_for(lambda: "Preview announcement" in _get(f"{base}cases/summerhill-school.html"))
+    wait_for(lambda: "Preview announcement" in fetch(f"{base}cases/summerhill-school.html").decode())
     assert "the settings, theme or mkdocs.yml changed: building every page again" in log.read_text(encoding="utf-8")
     assert _built(log)[-1] == builds[0], "every page was built again"

@@ -11,11 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,18 @@ import pytest
 
 from generator.templating import ui_gettext
 
-from sitebuild import REPO, built_handbook, copy_source, handbook, search_pages, serve_folder, tree_digest
+from sitebuild import (
+    REPO,
+    built_handbook,
+    copy_source,
+    fetch,
+    free_port,
+    handbook,
+    search_pages,
+    serve_folder,
+    tree_digest,
+    wait_for,
+)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -329,24 +337,3 @@ def preview(page: Any, url: str) -> None:
         page.goto(url)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fetch(url: str) -> bytes:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local address we started
-            return bytes(response.read())
-    except OSError:
-        return b""
-
-
-def wait_for(check: Any, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out")

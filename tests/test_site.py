@@ -9,17 +9,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
-from sitebuild import REPO, built_handbook, copy_source, handbook, tree_digest
+from sitebuild import REPO, built_handbook, copy_source, fetch, free_port, handbook, tree_digest, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -247,32 +244,12 @@ def test_contributed_markdown_cannot_add_html_or_script_links(copy_of_built: Pat
 # ---------------------------------------------------------------- live preview
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
-
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local address we started
-        return str(response.read().decode("utf-8"))
-
-
-def _wait_for(check: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():  # type: ignore[operator]
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_serve_previews_one_language_and_rebuilds_when_a_yaml_file_changes(tmp_path: Path) -> None:
     root = copy_source(tmp_path / "book")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [str(Path(sys.executable).with_name("handbook")), "--root", str(root), "serve",
                "--dev-addr", f"127.0.0.1:{port}"]
@@ -280,22 +257,22 @@ def test_serve_previews_one_language_and_rebuilds_when_a_yaml_file_changes(tmp_p
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/cases/mondragon.html"
     try:
-        _wait_for(lambda: "Mondragon" in _get(url))
+        wait_for(lambda: "Mondragon" in fetch(url).decode())
         assert (root / "build" / "serve" / "en" / "docs" / "cases" / "mondragon.md").is_file()
         # the data page's links lead somewhere in the preview too; no language menu leads to a missing site
-        data = _get(f"http://127.0.0.1:{port}/data.html")
+        data = fetch(f"http://127.0.0.1:{port}/data.html").decode()
         assert 'href="data/cases.json"' in data and 'href="../schema/case.schema.json"' in data
-        cases = json.loads(_get(f"http://127.0.0.1:{port}/data/cases.json"))
+        cases = json.loads(fetch(f"http://127.0.0.1:{port}/data/cases.json").decode())
         assert "mondragon" in [case["id"] for case in cases["cases"]]
-        assert json.loads(_get(f"http://127.0.0.1:{port}/schema/case.schema.json"))["title"]
-        assert 'hreflang="es"' not in _get(url)
+        assert json.loads(fetch(f"http://127.0.0.1:{port}/schema/case.schema.json").decode())["title"]
+        assert 'hreflang="es"' not in fetch(url).decode()
         case = root / "handbook" / "cases" / "mondragon.yaml"
         text = case.read_text(encoding="utf-8")
         title = re.search(r"^title: (.+)$", text, re.M)
         assert title is not None
         case.write_text(text.replace(title.group(0), "title: A title changed while previewing", 1), encoding="utf-8")
-        _wait_for(lambda: "A title changed while previewing" in html.unescape(_get(url)))
-        assert "livereload" in _get(url), "the preview page reloads itself when the site is rebuilt"
+        wait_for(lambda: "A title changed while previewing" in html.unescape(fetch(url).decode()))
+        assert "livereload" in fetch(url).decode(), "the preview page reloads itself when the site is rebuilt"
     finally:
         process.terminate()
         process.wait(timeout=20)
