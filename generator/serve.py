@@ -16,17 +16,17 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import time
 import traceback
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, Pipe
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from .errors import ContentError, HandbookError
 from .languages import chosen
 from .lock import held, serve_lock
+from .parallel import end, fork
 from .site import mkdocs_config, quiet_dirty_warning
 from .validate import Handbook, load_handbook
 
@@ -152,19 +152,7 @@ class Renderer:
 
     @classmethod
     def start(cls, root: Path, lang: str, commands: Any) -> Renderer:
-        mine, theirs = Pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            code = 1
-            try:
-                mine.close()
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the preview, which stops this
-                _render_on_request(theirs, root, lang, commands)
-                code = 0
-            finally:
-                os._exit(code)
-        theirs.close()
-        return cls(pid, mine)
+        return cls(*fork(lambda connection: _render_on_request(connection, root, lang, commands)))
 
     def render(self, docs: Path) -> Preview:
         """`preview` in the renderer's process; its error, if any, is raised here."""
@@ -178,12 +166,7 @@ class Renderer:
         return value
 
     def stop(self) -> None:
-        self.connection.close()
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        end(self.pid, self.connection)
 
 
 RENDERER: Renderer | None = None  # the running preview's renderer (the hooks ask it; without it they render)

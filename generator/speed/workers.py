@@ -19,16 +19,14 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import signal
-import sys
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, Pipe, wait
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..parallel import can_fork, cores
+from ..parallel import can_fork, cores, end, fork
 
 if TYPE_CHECKING:
     from ..render import RenderJob
@@ -115,23 +113,9 @@ class Workers:
     @classmethod
     def start(cls, count: int) -> Workers:
         connections: dict[int, Connection] = {}
-        sys.stdout.flush()
-        sys.stderr.flush()
         for _ in range(count):
-            mine, theirs = Pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the worker, which never returns
-                code = 1
-                try:
-                    mine.close()
-                    for other in connections.values():
-                        other.close()
-                    _serve(theirs)
-                    code = 0
-                finally:
-                    os._exit(code)
-            theirs.close()
-            connections[pid] = mine
+            pid, connection = fork(_serve, close=list(connections.values()))
+            connections[pid] = connection
         return cls(connections)
 
     def __bool__(self) -> bool:
@@ -205,12 +189,7 @@ class Workers:
         """End every worker (idle ones simply wait for a job that will not come) and collect it."""
         connections, self._connections, self._jobs = self._connections, {}, {}
         for pid, connection in connections.items():
-            connection.close()
-            try:
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+            end(pid, connection)
 
 
 def _take_turns(jobs: list[tuple[RenderJob, Callable[[int], None]]]) -> None:
@@ -226,7 +205,6 @@ _DONE = object()
 def _serve(connection: Connection) -> None:
     """A worker: warm up, then build each job it is sent until the build closes the connection."""
     global ACTIVE
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops this worker
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     for name in WARM:
         with contextlib.suppress(ImportError):
