@@ -370,6 +370,10 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | 
     written = build_worksheets(book, langs, ["a4", "letter"], staging,
                                cache_dir=caches / "worksheets" if caches else None, prune=everything,
                                progress=progress)
+    from .handout import build_handouts  # a handout per case, made and cached the same way (not counted here)
+
+    build_handouts(book, langs, ["a4", "letter"], staging, caches / "handouts" if caches else None, everything,
+                   progress)
     return len(written)
 
 
@@ -379,15 +383,19 @@ def _kept_languages(book: Handbook, langs: list[str], site: Path) -> list[str]:
             and not (site / lang).is_symlink()]
 
 
+PRINTED = ("worksheets", "handouts")  # the folders of PDFs a build without worksheets keeps from the last one
+
+
 def _keep(site: Path, staging: Path, kept: list[str], no_worksheets: list[str]) -> None:
     """Copy into the new site what a build of some languages (or without worksheets) does not make again: the
     other languages' sites, and the worksheets of the languages built without them."""
     for lang in kept:
         shutil.copytree(site / lang, staging / lang, symlinks=True)
     for lang in no_worksheets:
-        sheets = site / lang / "worksheets"
-        if sheets.is_dir() and not sheets.is_symlink() and not (staging / lang / "worksheets").exists():
-            shutil.copytree(sheets, staging / lang / "worksheets", symlinks=True)
+        for folder in PRINTED:
+            sheets = site / lang / folder
+            if sheets.is_dir() and not sheets.is_symlink() and not (staging / lang / folder).exists():
+                shutil.copytree(sheets, staging / lang / folder, symlinks=True)
 
 
 def _world_readable(folder: Path) -> None:

@@ -263,7 +263,7 @@ def init(obj: Context, directory: Path, toolkit: str, lang: str, place: str, gro
               help="Only this paper size (repeat for both; default: both).")
 @pass_ctx
 def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
-    """Render only the PDF worksheets and toolkit packs into site/<lang>/worksheets/."""
+    """Render only the PDFs: worksheets and packs into site/<lang>/worksheets/, case handouts into .../handouts/."""
     from .worksheets import build_worksheets
 
     book = load_checked(obj.root, quiet=True)
@@ -281,6 +281,11 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
         written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
                                    obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
                                    progress=lambda line: click.echo(line, err=True))
+        from .handout import build_handouts
+
+        written += build_handouts(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
+                                  obj.root / "site", caches / "handouts" if caches else None,
+                                  progress=lambda line: click.echo(line, err=True))
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
 
 

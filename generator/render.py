@@ -262,6 +262,7 @@ class Renderer:
             "related": [{"slug": c, "title": self.title("case", c)} for c in case.related],
             "cited_by": self._cited_by("case", slug),
             "sources": case.sources, "reviewed": self.date(case.reviewed),
+            "slug": slug, "print_links": self.print_links,  # its handout (handout.py)
         }
         self.write(f"cases/{slug}.md", self.template("case.md.j2", **context))
 
