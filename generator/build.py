@@ -374,6 +374,9 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, caches: Path | 
 
     build_handouts(book, langs, ["a4", "letter"], staging, caches / "handouts" if caches else None, everything,
                    progress)
+    from .book import build_books  # the whole handbook as a book per language, PDF and EPUB
+
+    build_books(book, langs, ["a4", "letter"], staging, caches / "books" if caches else None, everything, progress)
     return len(written)
 
 
@@ -383,7 +386,7 @@ def _kept_languages(book: Handbook, langs: list[str], site: Path) -> list[str]:
             and not (site / lang).is_symlink()]
 
 
-PRINTED = ("worksheets", "handouts")  # the folders of PDFs a build without worksheets keeps from the last one
+PRINTED = ("worksheets", "handouts", "book")  # the folders of PDFs a build without worksheets keeps from the last one
 
 
 def _keep(site: Path, staging: Path, kept: list[str], no_worksheets: list[str]) -> None:

@@ -290,6 +290,30 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
 
 
 @cli.command()
+@click.option("--lang", "langs", multiple=True,
+              help="Only this language (repeat for several; default: the languages handbook.yml publishes).")
+@click.option("--paper", "papers", multiple=True, type=click.Choice(["a4", "letter"]),
+              help="Only this paper size for the PDF (repeat for both; default: both).")
+@pass_ctx
+def book(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
+    """Make only the whole handbook as a book per language: a PDF per paper and an EPUB, into site/<lang>/book/."""
+    from .book import build_books
+    from .cache import COMMITTED, folder
+    from .languages import chosen
+    from .lock import BUILD_LOCK, held
+
+    handbook = load_checked(obj.root, quiet=True)
+    caches = folder(obj.root)
+    if caches is None:
+        click.echo(f"warning: {COMMITTED}", err=True)
+    with held(obj.root, BUILD_LOCK, "handbook book", wait=True, notice=lambda line: click.echo(line, err=True)):
+        written = build_books(handbook, chosen(handbook, langs) if langs else handbook.settings.published,
+                              list(papers) or ["a4", "letter"], obj.root / "site",
+                              caches / "books" if caches else None, progress=lambda line: click.echo(line, err=True))
+    click.echo(f"Wrote {len(written)} books into {obj.root / 'site'}")
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
               help="json: cases and recipes with every field; csv: one row a case.")
 @click.option("--lang", default=None, help="Language of the text (default: the source language).")

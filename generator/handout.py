@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .errors import HandbookError
 from .paths import page_address
-from .printhtml import markdown_html
+from .printhtml import Notes, SourceView, Text, markdown_html
 from .render import Renderer
 from .templating import environment, render
 from .validate import Handbook
@@ -32,25 +32,6 @@ LESSONS = 3  # a handout is one sheet: the case's first three lessons, in the or
 def handout_pdf(slug: str, paper: str) -> str:
     """File name of a case's handout, under `<lang>/handouts/`."""
     return f"{slug}-{paper}.pdf"
-
-
-@dataclass(frozen=True)
-class Text:
-    """A piece of the handout, with the language it is in when that is not the handout's ('' when it is)."""
-
-    html: Markup | str
-    lang: str = ""
-
-
-@dataclass(frozen=True)
-class SourceView:
-    number: int
-    id: str
-    author: str
-    title: str
-    publisher: str
-    year: int
-    url: str
 
 
 @dataclass(frozen=True)
@@ -82,18 +63,13 @@ def handout_document(book: Handbook, renderer: Renderer, slug: str, paper: str) 
     lang = renderer.lang
     case, told = renderer.translation("case", slug)
     lang_of = told["lang_of"]
-    numbers = {source.id: n for n, source in enumerate(case.sources, 1)}
+    notes = Notes(case.sources)
 
     def block(name: str) -> Text:
         return Text(markdown_html(getattr(case, name), "cases"), lang_of(name))
 
-    def marks(ids: list[str]) -> Markup:
-        cited = sorted({numbers[i] for i in ids if i in numbers})
-        links = " ".join(f'<a href="#source-{n}">[{n}]</a>' for n in cited)
-        return Markup(f'\u00a0<sup class="cite">{links}</sup>') if cited else Markup("")
-
-    challenges = [Text(_with_marks(markdown_html(claim.text, "cases"), marks(claim.sources)),
-                       lang_of("challenges", i, "text")) for i, claim in enumerate(case.challenges)]
+    challenges = [Text(notes.claim(markdown_html(claim.text, "cases"), claim.sources), lang_of("challenges", i, "text"))
+                  for i, claim in enumerate(case.challenges)]
     settings = book.settings
     return HandoutView(
         lang=lang, title=Text(case.title, lang_of("title")), handbook_title=settings.text(settings.title, lang),
@@ -103,15 +79,7 @@ def handout_document(book: Handbook, renderer: Renderer, slug: str, paper: str) 
         period=renderer.period(case), summary=Text(case.summary, lang_of("summary")), story=block("story"),
         decisions=block("decisions"), challenges=challenges,
         lessons=[Text(lesson, lang_of("lessons", i)) for i, lesson in enumerate(case.lessons[:LESSONS])],
-        sources=[SourceView(n, s.id, s.author or "", s.title, s.publisher or "", s.year, s.url or "")
-                 for n, s in enumerate(case.sources, 1)])
-
-
-def _with_marks(html: Markup, marks: Markup) -> Markup:
-    """A claim's source marks at the end of its last paragraph, where a reader looks for them."""
-    if html.endswith("</p>"):
-        return Markup(html[: -len("</p>")]) + marks + Markup("</p>")
-    return html + marks
+        sources=notes.notes)
 
 
 def _jobs(book: Handbook, langs: list[str], papers: list[str], out: Path, css: bytes) -> list[Job]:

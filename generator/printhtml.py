@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -58,3 +60,51 @@ def markdown_html(text: str | None, folder: str, values: dict[str, str] | None =
     cleaner = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"}, link_rel=None,
                           attribute_filter=href)
     return Markup(cleaner.clean(html))
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of printed text, with the language it is in when that is not the document's ('' when it is)."""
+
+    html: Markup | str
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A source as a numbered note: its number, what it is, and its address."""
+
+    anchor: str
+    number: int
+    author: str
+    title: str
+    publisher: str
+    year: int
+    url: str
+
+
+class Notes:
+    """The sources of one case or recipe as numbered notes (numbered in the order the file lists them, as on the
+    site), and the marks `[n]` that lead to them; `prefix` makes the notes' anchors unique in the document."""
+
+    def __init__(self, sources: list[Any], prefix: str = "source") -> None:
+        self.prefix = prefix
+        self.numbers = {source.id: n for n, source in enumerate(sources, 1)}
+        self.notes = [SourceView(f"{prefix}-{n}", n, s.author or "", s.title, s.publisher or "", s.year, s.url or "")
+                      for n, s in enumerate(sources, 1)]
+
+    def marks(self, ids: list[str]) -> Markup:
+        cited = sorted({self.numbers[i] for i in ids if i in self.numbers})
+        links = " ".join(f'<a href="#{self.prefix}-{n}">[{n}]</a>' for n in cited)
+        return Markup(f'<sup class="cite">{links}</sup>') if cited else Markup("")
+
+    def claim(self, html: Markup, ids: list[str]) -> Markup:
+        """A claim's marks at the end of its last paragraph, where a reader looks for them."""
+        if html.endswith("</p>"):
+            return Markup(html[: -len("</p>")]) + self.marks(ids) + Markup("</p>")
+        return html + self.marks(ids)
+
+
+def xhtml(html: str) -> str:
+    """HTML made well-formed XML for an EPUB: void elements closed, the one named entity HTML writes numbered."""
+    return re.sub(r"<(br|hr)( [^>]*)?>", r"<\1\2/>", html.replace("&nbsp;", "&#160;"))

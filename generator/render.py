@@ -48,6 +48,9 @@ class RenderResult:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+BOOK_PAGES = ("index", "how-to-use")  # the prose pages that link to the handbook as a book
+
+
 class Renderer:
     """Renders every page of one language; one instance per language build."""
 
@@ -393,6 +396,7 @@ class Renderer:
             "body": in_lang(self.md(rest, self.values), foreign), "state": state,
             "edit_url": self.edit_url(source), "featured": featured, "lang_of": lambda *loc: foreign,
             "source_name": language_name(own, self.lang, capital=False),
+            "book_links": self.print_links and name in BOOK_PAGES,  # the whole handbook as a book (book.py)
         }
         self.write(f"{name}.md", self.template("page.md.j2", **context))
 
