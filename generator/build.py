@@ -220,6 +220,9 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, caches, progress)
         _keep(site, staging, kept, [] if worksheets else langs)
+        from .offline import write_service_workers  # offline once visited; last, as it names every file
+
+        write_service_workers(root, staging, langs)
         _world_readable(staging)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         _swap(staging, site)

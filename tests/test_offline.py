@@ -1,0 +1,119 @@
+"""Offline once visited: a reader opens the site once, then reads it in a room without Wi-Fi (Debian's Chromium,
+headless, with the network cut by Playwright): a case, the search, a worksheet they had opened. A new build
+replaces what the reader's browser kept, so nobody reads a stale page once the network is back."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+from sitebuild import serve_folder
+
+from generator.cli import cli
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CONTROLLED = "() => !!navigator.serviceWorker.controller"  # the worker is active and answers for the page
+CACHES = "() => caches.keys()"
+FETCH = """async href => { const r = await fetch(href); const b = new Uint8Array(await r.arrayBuffer());
+    return [r.status, String.fromCharCode(...b.slice(0, 5))]; }"""
+
+
+def build(root: Path) -> None:
+    result = CliRunner().invoke(cli, ["--root", str(root), "build", "--jobs", "1", "--lang", "en"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def version(root: Path) -> str:
+    match = re.search(r'"version":"([0-9a-f]+)"', (root / "site" / "en" / "sw.js").read_text(encoding="utf-8"))
+    assert match
+    return match.group(1)
+
+
+@pytest.fixture
+def site(tiny_handbook: Path) -> Iterator[tuple[Path, str]]:
+    shutil.copytree(ROOT / "templates", tiny_handbook / "templates")
+    shutil.copy(ROOT / "mkdocs.yml", tiny_handbook / "mkdocs.yml")
+    build(tiny_handbook)
+    with serve_folder(tiny_handbook / "site") as base:
+        yield tiny_handbook, base
+
+
+def test_once_visited_a_case_the_search_and_a_worksheet_work_offline(browser: Any, site: tuple[Path, str]) -> None:
+    root, base = site
+    context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/en/index.html")
+    page.wait_for_function(CONTROLLED)  # installed (it has kept every page) and answering for this one
+    sheet = page.evaluate("new URL('worksheets/who-is-missing-a4.pdf', location.href).href")
+    assert page.evaluate(FETCH, sheet) == [200, "%PDF-"]  # the reader opens a worksheet once
+
+    context.set_offline(True)
+    page.goto(f"{base}/en/cases/porto-alegre.html")  # never opened: kept on installation
+    assert page.locator("h1").inner_text() == "Participatory budgeting in Porto Alegre"
+    assert "Open regional and thematic assemblies" in page.locator("article").inner_text()
+    page.goto(f"{base}/en/index.html")
+    page.locator(".md-search__input").press_sequentially("assemblies")  # typed, as a reader types
+    page.locator(".md-search-result__item").first.wait_for()
+    assert "Porto Alegre" in page.locator(".md-search-result").inner_text()
+    assert page.evaluate(FETCH, sheet) == [200, "%PDF-"]
+    page.goto(f"{base}/en/cases/index.html?sector=city-budget")  # a filtered list, as shared in a link
+    assert "Participatory budgeting in Porto Alegre" in page.locator("#hb-cards").inner_text()
+    context.close()
+    assert all(url.startswith(f"{base}/") for url in requests), "no request leaves the site"
+
+
+def test_a_new_build_replaces_the_kept_pages_and_drops_the_old_cache(browser: Any, site: tuple[Path, str]) -> None:
+    root, base = site
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/en/cases/porto-alegre.html")
+    page.wait_for_function(CONTROLLED)
+    first = version(root)
+    assert page.evaluate(CACHES) == [f"handbook-offline-{first}"]
+
+    case = root / "handbook" / "cases" / "porto-alegre.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace(
+        "title: Participatory budgeting in Porto Alegre", "title: The participatory budget of Porto Alegre"),
+        encoding="utf-8")
+    build(root)
+    second = version(root)
+    assert second != first
+    page.reload()  # the network is back: the new page at once, never the kept one
+    assert page.locator("h1").inner_text() == "The participatory budget of Porto Alegre"
+    page.evaluate("""() => navigator.serviceWorker.getRegistration().then(r => r.update())""")
+    kept: list[str] = []
+    for _ in range(100):  # the new worker takes over, then deletes the old build's cache
+        kept = page.evaluate(CACHES)
+        if kept == [f"handbook-offline-{second}"]:
+            break
+        page.wait_for_timeout(200)
+    assert kept == [f"handbook-offline-{second}"]
+    context.set_offline(True)
+    page.goto(f"{base}/en/cases/porto-alegre.html")
+    assert page.locator("h1").inner_text() == "The participatory budget of Porto Alegre"
+    context.close()
+
+
+def test_an_unchanged_build_keeps_the_same_worker(tiny_handbook: Path) -> None:
+    shutil.copytree(ROOT / "templates", tiny_handbook / "templates")
+    shutil.copy(ROOT / "mkdocs.yml", tiny_handbook / "mkdocs.yml")
+    build(tiny_handbook)
+    worker = (tiny_handbook / "site" / "en" / "sw.js").read_bytes()
+    assert b"worksheets/who-is-missing-a4.pdf" not in worker  # PDFs are kept once opened, not all at once
+    assert b'"cases/porto-alegre.html"' in worker and b'"search/search_index.json"' in worker
+    page = (tiny_handbook / "site" / "en" / "cases" / "porto-alegre.html").read_text(encoding="utf-8")
+    assert 'navigator.serviceWorker.register("../sw.js")' in page
+    build(tiny_handbook)
+    assert (tiny_handbook / "site" / "en" / "sw.js").read_bytes() == worker
