@@ -22,10 +22,11 @@ from .templating import environment, render
 from .validate import Handbook
 from .worksheets import FOLDER as TEMPLATES
 from .worksheets import PAPERS, Job, _input_hash, build_date, render_cached
+from .worksheets import STYLESHEET as WORKSHEET_STYLESHEET
 
 FOLDER = "handouts"  # under <lang>/ in the site
 TEMPLATE = "handout.html.j2"
-STYLESHEET = "handout.css"
+STYLESHEET = "handout.css"  # read after the worksheets' own
 LESSONS = 3  # a handout is one sheet: the case's first three lessons, in the order its authors wrote them
 
 
@@ -102,5 +103,5 @@ def build_handouts(book: Handbook, langs: list[str], papers: list[str], out: Pat
     if unknown:
         raise HandbookError(f"unknown paper size {unknown[0]!r}; use one of {', '.join(PAPERS)}")
     folder = book.root / "templates" / TEMPLATES
-    css = (folder / STYLESHEET).read_bytes()
+    css = b"".join((folder / name).read_bytes() for name in (WORKSHEET_STYLESHEET, STYLESHEET))
     return render_cached(_jobs(book, langs, papers, out, css), folder, cache_dir, prune, progress, "handouts")

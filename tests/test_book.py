@@ -4,7 +4,6 @@ away from the screen and the network. PDFs are read back with pypdf; EPUBs are c
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
@@ -12,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
 from pdfcheck import pdf_names
 from pypdf import PdfReader
-from sitebuild import copy_source
+from sitebuild import copy_source, with_templates
 from test_worksheets import FORBIDDEN, PAGE_SIZES, pdf_text, words
 
 from generator import book as books
@@ -63,9 +61,7 @@ def chapter_titles(book: Handbook, lang: str) -> dict[str, list[str]]:
 @pytest.fixture
 def fork(tiny_handbook: Path) -> Path:
     """The tiny handbook as a local group's fork (a place and a group), with the repository's templates."""
-    shutil.copytree(ROOT / "templates", tiny_handbook / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", tiny_handbook / "mkdocs.yml")
-    settings = tiny_handbook / "handbook.yml"
+    settings = with_templates(tiny_handbook) / "handbook.yml"
     settings.write_text(settings.read_text(encoding="utf-8") + FORK, encoding="utf-8")
     return tiny_handbook
 

@@ -4,15 +4,13 @@ Letter. It holds only what the case's file says, with its sources' addresses. Ev
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from pdfcheck import pdf_names
 from pypdf import PdfReader
-from sitebuild import copy_source
+from sitebuild import copy_source, with_templates
 from test_worksheets import FORBIDDEN, PAGE_SIZES, pdf_text, words
 
 from generator import handout
@@ -37,9 +35,7 @@ def no_space(text: str) -> str:
 @pytest.fixture
 def tiny(tiny_handbook: Path) -> Path:
     """The tiny handbook, with the repository's templates and MkDocs settings."""
-    shutil.copytree(ROOT / "templates", tiny_handbook / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", tiny_handbook / "mkdocs.yml")
-    return tiny_handbook
+    return with_templates(tiny_handbook)
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,13 @@ replaces what the reader's browser kept, so nobody reads a stale page once the n
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
-from sitebuild import serve_folder
+from sitebuild import serve_folder, with_templates
 
 from generator.cli import cli
 
@@ -39,9 +37,7 @@ def version(root: Path) -> str:
 
 @pytest.fixture
 def site(tiny_handbook: Path) -> Iterator[tuple[Path, str]]:
-    shutil.copytree(ROOT / "templates", tiny_handbook / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", tiny_handbook / "mkdocs.yml")
-    build(tiny_handbook)
+    build(with_templates(tiny_handbook))
     with serve_folder(tiny_handbook / "site") as base:
         yield tiny_handbook, base
 
@@ -107,9 +103,7 @@ def test_a_new_build_replaces_the_kept_pages_and_drops_the_old_cache(browser: An
 
 
 def test_an_unchanged_build_keeps_the_same_worker(tiny_handbook: Path) -> None:
-    shutil.copytree(ROOT / "templates", tiny_handbook / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", tiny_handbook / "mkdocs.yml")
-    build(tiny_handbook)
+    build(with_templates(tiny_handbook))
     worker = (tiny_handbook / "site" / "en" / "sw.js").read_bytes()
     assert b"worksheets/who-is-missing-a4.pdf" not in worker  # PDFs are kept once opened, not all at once
     assert b'"cases/porto-alegre.html"' in worker and b'"search/search_index.json"' in worker
