@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .errors import HandbookError
 from .printhtml import Notes, SourceView, Text, markdown_html, xhtml
 from .render import Renderer
-from .templating import environment, fill, placeholder_values, render
+from .templating import environment, fill, placeholder_values, render, template_file
 from .validate import Handbook
 from .worksheets import PAPERS, Job, _input_hash, build_date, render_cached, write_atomic
 
@@ -236,7 +236,7 @@ def epub_files(book: Handbook, lang: str) -> dict[str, bytes]:
              "EPUB/package.opf": page("package.opf.j2"),
              "EPUB/nav.xhtml": page("nav.xhtml.j2"),
              "EPUB/cover.xhtml": page("cover.xhtml.j2"),
-             "EPUB/epub.css": (book.root / "templates" / FOLDER / EPUB_STYLESHEET).read_bytes()}
+             "EPUB/epub.css": template_file(book.root, FOLDER, EPUB_STYLESHEET)}
     for part in doc.parts:
         files[f"EPUB/{part.id}.xhtml"] = page("part.xhtml.j2", part=part)
         for chapter in part.chapters:
@@ -278,7 +278,7 @@ def build_books(book: Handbook, langs: list[str], papers: list[str], out: Path, 
     if unknown:
         raise HandbookError(f"unknown paper size {unknown[0]!r}; use one of {', '.join(PAPERS)}")
     folder = book.root / "templates" / FOLDER
-    css = (folder / STYLESHEET).read_bytes()
+    css = template_file(book.root, FOLDER, STYLESHEET)
     written = render_cached(_pdf_jobs(book, langs, papers, out, css), folder, cache_dir, prune, progress, "books")
     for lang in langs:
         target = out / lang / FOLDER / book_epub()

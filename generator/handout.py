@@ -18,7 +18,7 @@ from .errors import HandbookError
 from .paths import page_address
 from .printhtml import Notes, SourceView, Text, markdown_html
 from .render import Renderer
-from .templating import environment, render
+from .templating import environment, render, template_file
 from .validate import Handbook
 from .worksheets import FOLDER as TEMPLATES
 from .worksheets import PAPERS, Job, _input_hash, build_date, render_cached
@@ -103,5 +103,5 @@ def build_handouts(book: Handbook, langs: list[str], papers: list[str], out: Pat
     if unknown:
         raise HandbookError(f"unknown paper size {unknown[0]!r}; use one of {', '.join(PAPERS)}")
     folder = book.root / "templates" / TEMPLATES
-    css = b"".join((folder / name).read_bytes() for name in (WORKSHEET_STYLESHEET, STYLESHEET))
+    css = b"".join(template_file(book.root, TEMPLATES, name) for name in (WORKSHEET_STYLESHEET, STYLESHEET))
     return render_cached(_jobs(book, langs, papers, out, css), folder, cache_dir, prune, progress, "handouts")

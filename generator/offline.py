@@ -13,9 +13,10 @@ import os
 from pathlib import Path
 
 from .errors import HandbookError
+from .templating import template_file
 
 WORKER = "sw.js"
-TEMPLATE = Path("templates") / "offline" / WORKER
+TEMPLATE = f"templates/offline/{WORKER}"
 TOKEN = "var OFFLINE = HANDBOOK_OFFLINE;"
 PRECACHED = (".html", ".css", ".js", ".json", ".svg")  # every page, its styles and scripts, the search index
 
@@ -36,12 +37,12 @@ def service_worker(root: Path, folder: Path) -> str:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.encode() + b"\0" + hashlib.sha256((folder / path).read_bytes()).digest())
-    template = (root / TEMPLATE).read_text(encoding="utf-8")
+    template = template_file(root, "offline", WORKER).decode("utf-8")
     digest.update(template.encode())
     kept = [path for path in files if path.endswith(PRECACHED) and not path.endswith(".map")]
     settings = json.dumps({"version": digest.hexdigest()[:16], "files": ["./", *kept]}, separators=(",", ":"))
     if TOKEN not in template:
-        raise HandbookError(f"{TEMPLATE.as_posix()} must hold the line {TOKEN!r}: the build writes the version there")
+        raise HandbookError(f"{TEMPLATE} must hold the line {TOKEN!r}: the build writes the version there")
     return template.replace(TOKEN, f"var OFFLINE = {settings};", 1)
 
 

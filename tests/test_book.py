@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pdfcheck import pdf_names
 from pypdf import PdfReader
-from sitebuild import copy_source, with_templates
+from sitebuild import copy_source, tree_digest, with_templates
 from test_worksheets import FORBIDDEN, PAGE_SIZES, pdf_text, words
 
 from generator import book as books
@@ -229,3 +229,15 @@ def test_the_build_makes_the_books_and_the_home_and_how_to_use_pages_link_them(f
     assert result.exit_code == 0, result.output
     assert (fork / "site" / "en" / "book" / "handbook.epub").is_file()  # kept, like the worksheets
     assert "hb-book" not in (fork / "site" / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_missing_book_stylesheet_is_one_error_line_and_the_site_stays_as_it_was(fork: Path, handbook: Any) -> None:
+    assert handbook(fork, "build", "--jobs", "1", "--lang", "en").exit_code == 0
+    before = tree_digest(fork / "site")
+    (fork / "templates" / "book" / "book.css").unlink()
+    result = handbook(fork, "build", "--jobs", "1", "--lang", "en")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == ("Error: templates/book/book.css: error: cannot read it (No such file or "
+                                              "directory); the build needs it, so restore it from the handbook this "
+                                              "one comes from")
+    assert tree_digest(fork / "site") == before
