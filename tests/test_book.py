@@ -241,3 +241,39 @@ def test_a_missing_book_stylesheet_is_one_error_line_and_the_site_stays_as_it_wa
                                               "directory); the build needs it, so restore it from the handbook this "
                                               "one comes from")
     assert tree_digest(fork / "site") == before
+
+
+def test_hostile_text_prints_as_written_in_a_book_and_a_handout_and_nothing_runs_or_is_fetched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pdfcheck import pdf_objects
+    from test_hostile import FORBIDDEN_PDF, HOSTILE, PAYLOAD
+    from test_hostile import copy_handbook as copy_hostile
+
+    from generator import handout, worksheets
+
+    fetchers: list[Any] = []
+    real_fetcher = worksheets.fetcher
+    monkeypatch.setattr(worksheets, "fetcher", lambda folder: fetchers.append(real_fetcher(folder)) or fetchers[-1])
+    book = load_handbook(copy_hostile(HOSTILE, tmp_path / "hb"), strict=False)  # as `build --no-strict` loads it
+    written = books.build_books(book, ["en"], ["a4"], tmp_path / "out")
+    written += handout.build_handouts(book, ["en"], ["a4"], tmp_path / "out")
+    assert fetchers and all(f.refused == [] for f in fetchers)
+    for path in (p for p in written if p.suffix == ".pdf"):
+        reader = PdfReader(path)
+        for obj in pdf_objects(reader):
+            uri = obj.get("/URI") if hasattr(obj, "get") else None
+            assert uri is None or str(uri).startswith("https://"), f"{path.name}: {uri}"
+        assert not (pdf_names(reader) & FORBIDDEN_PDF) and not reader.attachments
+        text = pdf_text(reader)
+        for expected in (PAYLOAD, "{{ 7*7 }}", '<a href="javascript:top.__pwned=1">js</a>'):
+            assert words(expected) in text, f"{path.name} does not show {expected!r}"
+    [epub] = [p for p in written if p.suffix == ".epub"]
+    epub_check(epub)
+    with zipfile.ZipFile(epub) as archive:
+        pages = [ET.fromstring(archive.read(n)) for n in archive.namelist() if n.endswith(".xhtml")]
+    for element in (e for page in pages for e in page.iter()):
+        assert element.tag.rpartition("}")[2] not in {"script", "img", "iframe", "object", "embed", "svg", "form"}
+        assert not [name for name in element.attrib if name.lower().startswith("on")]
+        href = element.get("href", "")
+        assert not href or href.startswith(("https://", "http://", "mailto:", "#")) or \
+            re.fullmatch(r"epub\.css|[a-z]+-[a-z0-9-]+\.xhtml(#[a-z0-9-]+)?", href), href

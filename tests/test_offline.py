@@ -111,3 +111,20 @@ def test_an_unchanged_build_keeps_the_same_worker(tiny_handbook: Path) -> None:
     assert 'navigator.serviceWorker.register("../sw.js")' in page
     build(tiny_handbook)
     assert (tiny_handbook / "site" / "en" / "sw.js").read_bytes() == worker
+
+
+@pytest.mark.parametrize("path", ["/en/index.html", "/en/cases/porto-alegre.html"])
+def test_axe_finds_nothing_serious_on_pages_with_the_book_and_handout_links(browser: Any, site: tuple[Path, str],
+                                                                           path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    _, base = site
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}{path}")
+    assert page.locator(".hb-print").count() == 1  # this build has the PDFs, so the page links them
+    results = Axe().run(page)
+    context.close()
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, "\n".join(bad)
