@@ -394,7 +394,7 @@ PRINTED = ("worksheets", "handouts", "book")  # the folders of PDFs a build with
 
 def _keep(site: Path, staging: Path, kept: list[str], no_worksheets: list[str]) -> None:
     """Copy into the new site what a build of some languages (or without worksheets) does not make again: the
-    other languages' sites, and the worksheets of the languages built without them."""
+    other languages' sites, and the worksheets, handouts and books of the languages built without them."""
     for lang in kept:
         shutil.copytree(site / lang, staging / lang, symlinks=True)
     for lang in no_worksheets:

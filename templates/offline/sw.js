@@ -31,7 +31,7 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET" || request.url.indexOf(SCOPE) !== 0) return;  // the site's own files only
   event.respondWith(fetch(request, { cache: "no-cache" }).then(function (response) {
-    if (response.ok && response.type === "basic") {
+    if (response.status === 200 && response.type === "basic") {  // not a part of a file (206), nor an error
       var copy = response.clone();
       event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.put(request, copy); }));
     }
