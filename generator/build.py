@@ -4,8 +4,10 @@
 2. render each language's pages into `build/<lang>/docs` (`render.py`);
 3. build each language's site with MkDocs (`site.py`: its config, running it, its messages);
 4. write the root page, the schemas and the open data (`export.py`, `schema.py`);
-5. render the worksheets (`worksheets.py`);
-6. publish: the new site, made in a staging folder, replaces `site/` in one rename (`publish.py`).
+5. render the worksheets, a handout per case and the book of each language (`worksheets.py`, `handout.py`,
+   `book.py`);
+6. publish: the service worker that keeps the site readable offline (`offline.py`), then the new site, made in
+   a staging folder, replaces `site/` in one rename (`publish.py`).
 
 Everything that exists only for speed is behind one door, `generator/speed/` (the `fast` object here): MkDocs
 in worker processes reading each page as it is written, files not parsed again, languages not built again.
@@ -82,6 +84,7 @@ def build(root: Path, langs: list[str] | None = None, worksheets: bool = True, s
 
 def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, progress: Progress,
            fast: speed.Speed, commands: Any) -> BuildReport:
+    from .offline import write_service_workers
     from .validate import load_handbook  # pydantic and the rest: imported while the workers import MkDocs
 
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
@@ -110,7 +113,9 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, fast.cache, progress)
+            _handouts_and_books(book, langs, staging, fast.cache, progress)
         keep(site, staging, kept, [] if worksheets else langs)
+        write_service_workers(root, staging, langs)  # offline once visited; last, as it names every file
         world_readable(staging)
         refuse_links(staging, staging, "a built site never holds links (this is a bug: please report it)")
         swap(staging, site)
@@ -197,6 +202,19 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, cache: Path | N
                                cache_dir=cache / "worksheets" if cache else None, prune=everything,
                                progress=progress)
     return len(written)
+
+
+def _handouts_and_books(book: Handbook, langs: list[str], staging: Path, cache: Path | None,
+                        progress: Progress) -> None:
+    """Step 5 too: a handout per case, and the whole handbook as a book per language (PDF and EPUB), made and
+    cached as the worksheets are."""
+    from .book import build_books
+    from .handout import build_handouts
+
+    everything = set(langs) == set(book.settings.published)
+    build_handouts(book, langs, ["a4", "letter"], staging, cache / "handouts" if cache else None, everything,
+                   progress)
+    build_books(book, langs, ["a4", "letter"], staging, cache / "books" if cache else None, everything, progress)
 
 
 def _write_extras(book: Handbook, langs: list[str], kept: list[str], folder: Path) -> None:

@@ -255,7 +255,7 @@ def init(obj: Context, directory: Path, toolkit: str, lang: str, place: str, gro
               help="Only this paper size (repeat for both; default: both).")
 @pass_ctx
 def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
-    """Render only the PDF worksheets and toolkit packs into site/<lang>/worksheets/."""
+    """Render only the PDFs: worksheets and packs into site/<lang>/worksheets/, case handouts into .../handouts/."""
     from .worksheets import build_worksheets
 
     book = load_checked(obj.root, quiet=True)
@@ -273,7 +273,36 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
         written = build_worksheets(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
                                    obj.root / "site", cache_dir=caches / "worksheets" if caches else None,
                                    progress=lambda line: click.echo(line, err=True))
+        from .handout import build_handouts
+
+        written += build_handouts(book, list(langs) or book.settings.published, list(papers) or ["a4", "letter"],
+                                  obj.root / "site", caches / "handouts" if caches else None,
+                                  progress=lambda line: click.echo(line, err=True))
     click.echo(f"Wrote {len(written)} PDFs into {obj.root / 'site'}")
+
+
+@cli.command()
+@click.option("--lang", "langs", multiple=True,
+              help="Only this language (repeat for several; default: the languages handbook.yml publishes).")
+@click.option("--paper", "papers", multiple=True, type=click.Choice(["a4", "letter"]),
+              help="Only this paper size for the PDF (repeat for both; default: both).")
+@pass_ctx
+def book(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
+    """Make only the whole handbook as a book per language: a PDF per paper and an EPUB, into site/<lang>/book/."""
+    from .book import build_books
+    from .speed.caches import COMMITTED, folder
+    from .languages import chosen
+    from .lock import BUILD_LOCK, held
+
+    handbook = load_checked(obj.root, quiet=True)
+    caches = folder(obj.root)
+    if caches is None:
+        click.echo(f"warning: {COMMITTED}", err=True)
+    with held(obj.root, BUILD_LOCK, "handbook book", wait=True, notice=lambda line: click.echo(line, err=True)):
+        written = build_books(handbook, chosen(handbook, langs) if langs else handbook.settings.published,
+                              list(papers) or ["a4", "letter"], obj.root / "site",
+                              caches / "books" if caches else None, progress=lambda line: click.echo(line, err=True))
+    click.echo(f"Wrote {len(written)} books into {obj.root / 'site'}")
 
 
 @cli.command()

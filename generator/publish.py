@@ -51,15 +51,19 @@ def kept_languages(published: list[str], langs: list[str], site: Path) -> list[s
             and not (site / lang).is_symlink()]
 
 
+PRINTED = ("worksheets", "handouts", "book")  # the folders of PDFs a build without worksheets keeps from the last one
+
+
 def keep(site: Path, staging: Path, kept: list[str], no_worksheets: list[str]) -> None:
     """Copy into the new site what a build of some languages (or without worksheets) does not make again: the
-    other languages' sites, and the worksheets of the languages built without them."""
+    other languages' sites, and the worksheets, handouts and books of the languages built without them."""
     for lang in kept:
         shutil.copytree(site / lang, staging / lang, symlinks=True)
     for lang in no_worksheets:
-        sheets = site / lang / "worksheets"
-        if sheets.is_dir() and not sheets.is_symlink() and not (staging / lang / "worksheets").exists():
-            shutil.copytree(sheets, staging / lang / "worksheets", symlinks=True)
+        for folder in PRINTED:
+            sheets = site / lang / folder
+            if sheets.is_dir() and not sheets.is_symlink() and not (staging / lang / folder).exists():
+                shutil.copytree(sheets, staging / lang / folder, symlinks=True)
 
 
 def world_readable(folder: Path) -> None:

@@ -74,6 +74,9 @@ class RenderResult:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+BOOK_PAGES = ("index", "how-to-use")  # the prose pages that link to the handbook as a book
+
+
 class Renderer:
     """Renders every page of one language; one instance per language build."""
 
@@ -291,6 +294,7 @@ class Renderer:
             "related": [{"slug": c, "title": self.title("case", c)} for c in case.related],
             "cited_by": self._cited_by("case", slug),
             "sources": case.sources, "reviewed": self.date(case.reviewed),
+            "slug": slug, "print_links": self.print_links,  # its handout (handout.py)
         }
         self.write(f"cases/{slug}.md", self.template("case.md.j2", **context))
 
@@ -421,6 +425,7 @@ class Renderer:
             "body": in_lang(self.md(rest, self.values), foreign), "state": state,
             "edit_url": self.edit_url(source), "featured": featured, "lang_of": lambda *loc: foreign,
             "source_name": language_name(own, self.lang, capital=False),
+            "book_links": self.print_links and name in BOOK_PAGES,  # the whole handbook as a book (book.py)
         }
         self.write(f"{name}.md", self.template("page.md.j2", **context))
 

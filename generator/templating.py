@@ -150,3 +150,15 @@ def ui_gettext(root: Path, lang: str) -> Callable[..., str]:
         return text % variables if variables else text
 
     return gettext
+
+
+def template_file(root: Path, folder: str, name: str) -> bytes:
+    """The bytes of `templates/<folder>/<name>` (a stylesheet, a script); a clear error when it is missing."""
+    from .errors import HandbookError
+
+    path = root / "templates" / folder / name
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise HandbookError(f"templates/{folder}/{name}: error: cannot read it ({exc.strerror}); the build needs it, "
+                            "so restore it from the handbook this one comes from") from None

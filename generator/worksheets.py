@@ -406,7 +406,14 @@ def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: P
         raise HandbookError(f"unknown paper size {unknown[0]!r}; use one of {', '.join(PAPERS)}")
     folder = book.root / "templates" / FOLDER
     css = (folder / STYLESHEET).read_bytes()
-    jobs = _jobs(book, langs, papers, out, css)
+    return render_cached(_jobs(book, langs, papers, out, css), folder, cache_dir, prune, progress)
+
+
+def render_cached(jobs: list[Job], folder: Path, cache_dir: Path | None = None, prune: bool = False,
+                  progress: Callable[[str], None] = lambda _: None, noun: str = "worksheets") -> list[Path]:
+    """Write every job's PDF (WeasyPrint reading only the files of `folder`); with `cache_dir`, a PDF whose key
+    is cached is copied, not rendered, and with `prune` the cached PDFs no job used are deleted.
+    The worksheets, the case handouts and the books are all made by this."""
     todo: list[Job] = []
     for job in jobs:
         cached = cache_dir / f"{job.key}.pdf" if cache_dir else None
@@ -418,12 +425,12 @@ def build_worksheets(book: Handbook, langs: list[str], papers: list[str], out: P
     total, step = len(unique), max(1, -(-len(unique) // 10))  # at most about ten lines
     reused = len(jobs) - len(todo)
     if not total:
-        progress(f"Worksheets: {reused} PDFs, unchanged since the last build")
+        progress(f"{noun.capitalize()}: {reused} PDFs, unchanged since the last build")
     else:
-        progress(f"Rendering worksheets 0/{total}" + (f" ({reused} more unchanged)" if reused else ""))
+        progress(f"Rendering {noun} 0/{total}" + (f" ({reused} more unchanged)" if reused else ""))
     for count, (done, pdf) in enumerate(_render_all(unique, folder), 1):
         if count % step == 0 or count == total:
-            progress(f"Rendering worksheets {count}/{total}")
+            progress(f"Rendering {noun} {count}/{total}")
         if cache_dir is not None:
             write_atomic(cache_dir / f"{done.key}.pdf", pdf)
         for job in todo:

@@ -40,6 +40,13 @@ def copy_source(target: Path) -> Path:
     return target
 
 
+def with_templates(root: Path) -> Path:
+    """A fixture handbook (which has only content) given the repository's templates and MkDocs settings."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    return root
+
+
 def handbook(root: Path, *args: str) -> Result:
     """`handbook --root ROOT ARGS...`, in-process, as a user runs it."""
     return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)

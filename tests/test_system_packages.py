@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MAKE = shutil.which("make")
 pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
 TEST_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core", "fonts-noto-core",
-                 "libharfbuzz-subset0", "chromium", "poppler-utils"]
+                 "libharfbuzz-subset0", "default-jre-headless", "chromium", "poppler-utils"]
 STANDINS = {
     # installed packages are listed in $MACHINE/installed, the release's packages in $MACHINE/known
     "dpkg-query": 'grep -qx "$3" "$MACHINE/installed" && printf "install ok installed"',

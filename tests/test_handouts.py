@@ -1,0 +1,160 @@
+"""A handout per case: an organiser prints one sheet, front and back, for a meeting, in their language, on A4 or
+Letter. It holds only what the case's file says, with its sources' addresses. Every PDF is read back with pypdf."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from test_worksheets import FORBIDDEN, PAGE_SIZES, pdf_text, words
+
+from generator import handout
+from generator.validate import Handbook, load_handbook
+
+from pdfcheck import pdf_names
+from sitebuild import copy_source, with_templates
+
+LANGS = ("en", "es")
+PAPERS = ("a4", "letter")
+
+
+def plain(markdown: str) -> str:
+    """The first 60 characters of contributed Markdown's first line as they print: emphasis marks and link
+    targets gone."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown.strip().split("\n")[0])
+    return words(re.sub(r"[*_`]", "", text))[:60]
+
+
+def no_space(text: str) -> str:
+    """Text without any white space: an address broken over two lines still reads as one."""
+    return "".join(text.split())
+
+
+@pytest.fixture
+def tiny(tiny_handbook: Path) -> Path:
+    """The tiny handbook, with the repository's templates and MkDocs settings."""
+    return with_templates(tiny_handbook)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Handbook, Path]]:
+    """The repository's handbook, every case's handout in English and Spanish on both papers."""
+    root = copy_source(tmp_path_factory.mktemp("handouts") / "book")
+    book = load_handbook(root)
+    assert not book.errors
+    out = root / "out"
+    handout.build_handouts(book, list(LANGS), list(PAPERS), out)
+    yield book, out
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_case_fits_one_sheet_front_and_back_on_the_right_paper(real: tuple[Handbook, Path], lang: str,
+                                                                       paper: str) -> None:
+    book, out = real
+    for slug in book.cases:
+        reader = PdfReader(out / lang / "handouts" / f"{slug}-{paper}.pdf")
+        assert 1 <= len(reader.pages) <= 2, f"{slug} ({lang}, {paper}) is {len(reader.pages)} pages"
+        for page in reader.pages:
+            assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == PAGE_SIZES[paper]
+        assert not (pdf_names(reader) & FORBIDDEN) and not reader.attachments
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_handout_says_what_the_case_says_and_gives_its_sources_addresses(real: tuple[Handbook, Path],
+                                                                         lang: str) -> None:
+    book, out = real
+    headings = {"en": ["What happened", "How decisions are made", "Challenges and criticism",
+                       "Lessons for your group", "Sources", "Handout for a meeting"],
+                "es": ["Qué pasó", "Cómo se toman las decisiones", "Retos y críticas", "Lecciones para tu grupo",
+                       "Fuentes", "Hoja para una reunión"]}[lang]
+    for slug in ("porto-alegre", "somaliland"):
+        case, _ = book.localized("case", slug, lang)
+        reader = PdfReader(out / lang / "handouts" / f"{slug}-a4.pdf")
+        text = pdf_text(reader)
+        assert reader.metadata is not None and reader.metadata.title == case.title
+        for heading in headings:
+            assert heading.upper() in text.upper(), f"{slug}: no {heading!r}"
+        for part in (case.title, case.summary, plain(case.story), plain(case.decisions),
+                     *(plain(c.text) for c in case.challenges), *(words(lesson) for lesson in case.lessons[:3])):
+            assert words(part) in text, f"{slug} ({lang}) lacks {part!r}"
+        for lesson in case.lessons[3:]:  # one sheet: the first three lessons
+            assert words(lesson)[:60] not in text
+        flat = no_space(text)
+        for source in case.sources:
+            assert no_space(source.title) in flat
+            if source.url:
+                assert no_space(source.url) in flat, f"{slug}: no address {source.url}"
+
+
+def test_the_case_page_has_no_questions_so_the_handout_invents_none(real: tuple[Handbook, Path]) -> None:
+    _, out = real
+    text = pdf_text(PdfReader(out / "en" / "handouts" / "mondragon-a4.pdf"))
+    assert "question" not in text.casefold()
+
+
+def test_a_case_with_one_lesson_and_no_address_prints_what_it_has(tiny: Path, tmp_path: Path) -> None:
+    case = tiny / "handbook" / "cases" / "porto-alegre.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace(
+        "    url: https://doi.org/10.1177/0032329298026004003\n", ""), encoding="utf-8")
+    book = load_handbook(tiny)
+    assert not book.errors
+    [pdf] = handout.build_handouts(book, ["en"], ["letter"], tmp_path)
+    text = pdf_text(PdfReader(pdf))
+    lessons = text.split("Lessons for your group")[1].split("Sources")[0]
+    assert words(lessons) == "Start with a budget people can see and touch."
+    assert "Boaventura de Sousa Santos. Participatory Budgeting in Porto Alegre" in text
+    assert "https://" not in text  # no site_url and no source address: nothing made up
+
+
+def test_a_language_without_a_translation_says_so(tiny: Path, tmp_path: Path, edit) -> None:
+    edit(tiny / "handbook.yml", "languages: [en, es]", "languages: [en, es, pt]")
+    book = load_handbook(tiny)
+    [pdf] = handout.build_handouts(book, ["pt"], ["a4"], tmp_path)
+    text = pdf_text(PdfReader(pdf))
+    assert "Participatory budgeting in Porto Alegre" in text
+    assert "inglês" in text  # "shown in English", in Portuguese
+
+
+def test_the_same_case_gives_the_same_bytes_and_is_not_rendered_twice(tiny: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    book = load_handbook(tiny)
+    cache = tmp_path / "cache"
+    first = [p.read_bytes() for p in handout.build_handouts(book, ["en", "es"], ["a4"], tmp_path / "1", cache)]
+    rendered: list[str] = []
+    monkeypatch.setattr("generator.worksheets.render_pdf", lambda html, folder: rendered.append(html) or b"")
+    lines: list[str] = []
+    again = handout.build_handouts(book, ["en", "es"], ["a4"], tmp_path / "2", cache, progress=lines.append)
+    assert [p.read_bytes() for p in again] == first and not rendered
+    assert lines == ["Handouts: 2 PDFs, unchanged since the last build"]
+    monkeypatch.undo()
+    fresh = handout.build_handouts(book, ["en", "es"], ["a4"], tmp_path / "3")
+    assert [p.read_bytes() for p in fresh] == first
+
+
+def test_the_case_page_links_its_handout_on_both_papers_in_each_language(tiny: Path, handbook) -> None:
+    result = handbook(tiny, "build", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    for lang, label in (("en", "Print a handout for a meeting"), ("es", "Imprimir una hoja para una reunión")):
+        page = tiny / "site" / lang / "cases" / "porto-alegre.html"
+        line = re.search(r'<p class="hb-print">([^<]*):(.*?)</p>', page.read_text(encoding="utf-8"))
+        assert line is not None and line.group(1) == label
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', line.group(2))
+        assert [text for _, text in links] == ["Letter" if lang == "en" else "Carta (EE. UU.)", "A4"]  # letter first
+        for href, _ in links:
+            pdf = (page.parent / href).resolve()
+            assert pdf.parent == tiny / "site" / lang / "handouts" and pdf.is_file()
+            assert PdfReader(pdf).metadata.title == load_handbook(tiny).localized("case", "porto-alegre", lang)[0].title
+    result = handbook(tiny, "build", "--jobs", "1", "--lang", "es", "--no-worksheets")
+    assert result.exit_code == 0, result.output
+    assert (tiny / "site" / "es" / "handouts" / "porto-alegre-a4.pdf").is_file()  # kept, like the worksheets
+
+
+def test_the_worksheets_command_writes_the_handouts_too(tiny: Path, handbook) -> None:
+    result = handbook(tiny, "worksheets", "--lang", "es", "--paper", "a4")
+    assert result.exit_code == 0, result.output
+    assert (tiny / "site" / "es" / "handouts" / "porto-alegre-a4.pdf").is_file()
+    assert not (tiny / "site" / "es" / "handouts" / "porto-alegre-letter.pdf").exists()
