@@ -290,9 +290,9 @@ def worksheets(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) ->
 def book(obj: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
     """Make only the whole handbook as a book per language: a PDF per paper and an EPUB, into site/<lang>/book/."""
     from .book import build_books
-    from .speed.caches import COMMITTED, folder
     from .languages import chosen
     from .lock import BUILD_LOCK, held
+    from .speed.caches import COMMITTED, folder
 
     handbook = load_checked(obj.root, quiet=True)
     caches = folder(obj.root)
