@@ -52,22 +52,43 @@ _cleaner = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, generic_attribute_prefi
                        filter_style_properties={"text-align"})
 
 
-_indexing: list[threading.Thread] = []  # the preview's search index being written after its last build
+class _PreviewIndex:
+    """The preview's search index, written in the background after each build: the page shows at once, and
+    the search follows a moment later. One index at a time; a build during one asks for another after it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: tuple[Path, str] | None = None
+        self._running = False
+
+    def want(self, site: Path, lang: str) -> None:
+        with self._lock:
+            self._wanted = (site, lang)
+            if self._running:
+                return
+            self._running = True
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        from generator.errors import HandbookError
+        from generator.search import index_site
+
+        while True:
+            with self._lock:
+                if self._wanted is None:
+                    self._running = False
+                    return
+                (site, lang), self._wanted = self._wanted, None
+            try:
+                index_site(site, lang)
+            except HandbookError as exc:
+                log.error(exc.message)
 
 
-def _index_in_preview(site: Path, lang: str) -> None:
-    from generator.errors import HandbookError
-    from generator.search import index_site
-
-    try:
-        index_site(site, lang)
-    except HandbookError as exc:
-        log.error(exc.message)
+_preview_index = _PreviewIndex()
 
 
 def on_pre_build(config: Any) -> None:
-    while _indexing:  # one index at a time: the last one is finished before the site changes again
-        _indexing.pop().join()
     mark("mkdocs: config loaded")
     _words.clear()  # a preview rebuilds after a catalogue is saved: its words are read again
     live = config.extra.get("handbook_serve")
@@ -133,8 +154,7 @@ def on_post_build(config: Any) -> None:
     from generator.search import index_site
 
     if config.extra.get("handbook_serve"):  # the preview shows the page first; its search follows a moment later
-        _indexing.append(threading.Thread(target=_index_in_preview, args=(site, config.theme["language"])))
-        _indexing[-1].start()
+        _preview_index.want(site, config.theme["language"])
     else:
         try:
             index_site(site, config.theme["language"])
