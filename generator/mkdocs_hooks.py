@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import sys
 import threading
@@ -174,8 +175,14 @@ def _sitemaps_beside_pages(site: Path) -> None:
     """Material's language menu reads `sitemap.xml` beside the page each `hreflang` link names (the same page in
     each language, `_alternates_of`): a folder without one would log a failed request on every page. The
     language's own sitemap is MkDocs' (it lists the pages when the handbook has a `site_url`, else nothing);
-    the other folders get an empty one, which names no page twice."""
-    for folder in sorted({path.parent for path in site.rglob("*.html")}):
+    the other folders get an empty one, which names no page twice. The search index's folder is not entered:
+    in the preview it may be written at the same time (`_PreviewIndex`)."""
+    folders = set()
+    for parent, dirs, files in os.walk(site):
+        dirs[:] = [name for name in dirs if not (parent == str(site) and name == "pagefind")]
+        if any(name.endswith(".html") for name in files):
+            folders.add(Path(parent))
+    for folder in sorted(folders):
         if not (folder / "sitemap.xml").exists():
             (folder / "sitemap.xml").write_text(EMPTY_SITEMAP, encoding="utf-8")
 

@@ -104,6 +104,7 @@ def test_a_reader_finds_mondragon_in_english_with_the_keyboard_alone(page: Any, 
     assert first["href"].endswith("/en/cases/mondragon.html"), results
     assert first["title"] == "The Mondragon cooperatives (Basque Country)" and first["kind"] == "Case study"
     assert "Mondragon" in first["marked"] and "Mondragon" in first["excerpt"]
+    assert not any("A4" in r["excerpt"] for r in results), "the links to print a page are not in its excerpt"
     assert {r["kind"] for r in results} <= {"Case study", "Action recipe", "Toolkit", "Page"}
     page.keyboard.press("Tab")  # from the box to the first result: Tab goes past the close button, the facets
     for _ in range(4):
