@@ -54,6 +54,8 @@ class BuildReport:
     languages: list[str] = field(default_factory=list)
     pages: int = 0
     worksheets: int = 0
+    handouts: int = 0
+    books: int = 0  # files: a PDF per paper and an EPUB per language
     seconds: float = 0.0
     reused: list[str] = field(default_factory=list)
 
@@ -113,7 +115,7 @@ def _build(root: Path, langs: list[str] | None, worksheets: bool, strict: bool, 
         merge(staging / EXTRAS, staging)
         if worksheets:
             report.worksheets = _worksheets(book, langs, staging, fast.cache, progress)
-            _handouts_and_books(book, langs, staging, fast.cache, progress)
+            report.handouts, report.books = _handouts_and_books(book, langs, staging, fast.cache, progress)
         keep(site, staging, kept, [] if worksheets else langs)
         write_service_workers(root, staging, langs)  # offline once visited; last, as it names every file
         world_readable(staging)
@@ -205,16 +207,18 @@ def _worksheets(book: Handbook, langs: list[str], staging: Path, cache: Path | N
 
 
 def _handouts_and_books(book: Handbook, langs: list[str], staging: Path, cache: Path | None,
-                        progress: Progress) -> None:
+                        progress: Progress) -> tuple[int, int]:
     """Step 5 too: a handout per case, and the whole handbook as a book per language (PDF and EPUB), made and
     cached as the worksheets are."""
     from .book import build_books
     from .handout import build_handouts
 
     everything = set(langs) == set(book.settings.published)
-    build_handouts(book, langs, ["a4", "letter"], staging, cache / "handouts" if cache else None, everything,
-                   progress)
-    build_books(book, langs, ["a4", "letter"], staging, cache / "books" if cache else None, everything, progress)
+    handouts = build_handouts(book, langs, ["a4", "letter"], staging, cache / "handouts" if cache else None,
+                              everything, progress)
+    books = build_books(book, langs, ["a4", "letter"], staging, cache / "books" if cache else None, everything,
+                        progress)
+    return len(handouts), len(books)
 
 
 def _write_extras(book: Handbook, langs: list[str], kept: list[str], folder: Path) -> None:

@@ -143,7 +143,8 @@ def schema(obj: Context, kind: str | None) -> None:
 
 @cli.command()
 @click.option("--lang", "langs", multiple=True, help="Build only this language (repeat for several).")
-@click.option("--no-worksheets", is_flag=True, help="Skip the PDF worksheets.")
+@click.option("--no-worksheets", is_flag=True,
+              help="Skip the PDFs (worksheets, case handouts, books); the last build's are kept.")
 @click.option("--no-strict", is_flag=True, help="Do not fail on broken links or MkDocs warnings.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Languages built at once (default: one per core).")
@@ -164,7 +165,8 @@ def build(obj: Context, langs: tuple[str, ...], no_worksheets: bool, no_strict: 
         raise
     click.echo(f"Built {report.pages} pages in {len(report.languages)} "
                f"language{'s' if len(report.languages) != 1 else ''} ({', '.join(report.languages)})"
-               f"{f', {report.worksheets} worksheets' if report.worksheets else ''} "
+               f"{f', {report.worksheets} worksheets' if report.worksheets else ''}"
+               f"{f', {report.handouts} handouts, {report.books} book files' if report.handouts else ''} "
                f"into {obj.root / 'site'} in {report.seconds:.1f} s")
 
 
