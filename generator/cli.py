@@ -73,12 +73,15 @@ def load_checked(root: Path, fmt: str = "text", quiet: bool = False) -> Any:
 @pass_ctx
 def check(obj: Context, fmt: str, strict: bool) -> None:
     """Load and validate every content file and cross-reference; print every problem."""
-    from .speed import quiet_gc
-    from .validate import load_handbook
+    from .speed import prefetched, quiet_gc
 
     _require_handbook(obj.root)
+    parsed = prefetched(obj.root)  # a second process parses while this one imports pydantic and the models
+    from .validate import load_handbook
+
     with quiet_gc():
-        book = load_handbook(obj.root)
+        book = load_handbook(obj.root, parsed)
+    parsed.done()
     print_problems(book.problems, fmt, book.files)
     if strict and book.problems and not book.errors:
         click.echo("--strict counts warnings as errors", err=True)

@@ -97,6 +97,41 @@ def test_a_parse_cache_that_does_not_read_is_ignored(tmp_path: Path) -> None:
     assert saved.stat().st_size > 10_000, "it is written again, whole"
 
 
+def test_parsing_in_two_processes_reports_what_parsing_in_one_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.parallel import can_fork
+    from generator.speed import prefetch
+
+    assert can_fork(), "make test runs on two cores or more"
+    root = copy_source(tmp_path / "book")
+    replace(root / "handbook" / "cases" / "kibbutz.yaml", "title: \"", "title: \"Broken: \"quote")  # a syntax error
+    replace(root / "handbook" / "recipes" / "consensus-with-fallback.yaml", "title: ", "colour: red\ntitle: ")
+    monkeypatch.setattr(prefetch, "PREFETCH_FROM", 1)  # the bundled handbook is small: split it anyway
+    started: list[int] = []
+    split = prefetch.Split.__init__
+
+    def record(self: prefetch.Split, todo: prefetch.Todo) -> None:
+        split(self, todo)
+        started.append(self.pid)
+
+    monkeypatch.setattr(prefetch.Split, "__init__", record)
+    built = handbook(root, "build", "--no-worksheets")
+    assert built.exit_code == 1
+    assert started, "files were parsed in a second process"
+    problems = [line for line in built.output.splitlines() if ": error: " in line]
+    assert any(line.startswith("handbook/cases/kibbutz.yaml:2:") for line in problems), built.output
+    assert any(line.startswith("handbook/recipes/consensus-with-fallback.yaml:") and "colour" in line
+               for line in problems), built.output
+    started.clear()
+    parallel = handbook(root, "check")  # check parses in two processes too
+    assert started and problems == [line for line in parallel.output.splitlines() if ": error: " in line]
+    monkeypatch.setattr(prefetch, "PREFETCH_FROM", 10**9)
+    started.clear()
+    serial = handbook(root, "check")
+    assert not started, "this check parsed every file in this process"
+    assert problems == [line for line in serial.output.splitlines() if ": error: " in line]
+
+
 def test_caches_committed_to_the_repository_are_not_used(tmp_path: Path) -> None:
     """A pull request could commit a `build/` folder whose caches hold a site (or parsed content) that no
     reviewer saw in the YAML; a build never uses caches that git tracks."""

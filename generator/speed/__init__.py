@@ -4,7 +4,7 @@
 
 - `workers.py`: MkDocs in processes of their own, forked first, reading each page as it is written.
 - `caches.py`: files not parsed again when unchanged, and languages not built again when none of their
-  inputs changed.
+  inputs changed; `prefetch.py`: the files that changed parsed by two processes from both ends.
 - the cycle collector kept off the loaded content (`quiet_gc`).
 - `trace.py`: timestamps of a build's steps for `benchmarks/timeline.py`.
 
@@ -47,6 +47,8 @@ class Speed:
     def stop(self) -> None:
         """End what is still running (the build calls it, always, before it removes its staging folder)."""
         self.workers.stop()
+        if self.parsed is not None:
+            self.parsed.stop()
 
     def loading(self) -> contextlib.AbstractContextManager[None]:
         """How the content is loaded: with the cycle collector quiet (`quiet_gc`), unless the speed is off."""
@@ -89,6 +91,7 @@ class Speed:
 
     def save_parsed(self) -> None:
         if self.parsed is not None:
+            self.parsed.done()
             self.parsed.save()
 
 
@@ -108,10 +111,20 @@ def quiet_gc() -> Iterator[None]:
             gc.enable()
 
 
+def prefetched(root: Path) -> ParseCache:
+    """For `check`: the YAML read, and a large handbook's parsed in a second process from the first file on,
+    while the command imports pydantic and the models (call it before importing them)."""
+    parsed = ParseCache()
+    parsed.start(root)
+    return parsed
+
+
 def start(root: Path, langs: list[str] | None, jobs: int | None) -> Speed:
     """Fork the MkDocs workers first (from the smallest process), then open the caches."""
     workers = Workers.start(worker_count(root, langs, jobs))
     cache = caches.folder(root)
     parsed = ParseCache(cache / "parsed.marshal" if cache else None)
-    mark("speed: workers forked")
+    if jobs != 1:
+        parsed.start(root)  # a second process parses from the first file while this one imports the rest
+    mark("speed: workers forked, parsing begun")
     return Speed(workers, cache, parsed)

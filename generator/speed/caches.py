@@ -24,8 +24,9 @@ import yaml
 from .. import load
 from ..load import Document
 
-if TYPE_CHECKING:  # imported before the content loads (`speed.head_start`): pydantic and the models are not
+if TYPE_CHECKING:  # imported before the content loads (`speed.start`): pydantic and the models are not
     from ..validate import Handbook
+    from .prefetch import Split
 
 _CODE = Path(__file__).parents[1]
 
@@ -44,6 +45,10 @@ class ParseCache:
         self.path = path
         self.used: dict[bytes, Any] = {}
         self.entries: dict[bytes, Any] = {}
+        self.read: dict[str, tuple[str, bytes]] = {}  # (text, key) that `start` read, by the file as shown
+        self.parsed: dict[bytes, Document] = {}  # parsed from the back by this process, positions and all
+        self._split: Split | None = None  # the files being parsed by two processes
+        self._met = False  # this process has parsed from the back until it met the other
         self.version = hashlib.blake2b(Path(load.__file__).read_bytes() + yaml.__version__.encode(),
                                        digest_size=16).digest()
         if path is None:
@@ -55,14 +60,59 @@ class ParseCache:
         if isinstance(saved, dict) and saved.get("version") == self.version and isinstance(saved.get("files"), dict):
             self.entries = saved["files"]
 
+    @staticmethod
+    def _key(text: str, shown: str) -> bytes:
+        return hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
+
+    def start(self, root: Path) -> None:
+        """Read the handbook's YAML files now and, when many changed, start parsing them in a second process
+        (`prefetch.Split`): `handbook build` and `check` do this before they import pydantic and the models. A
+        file that does not read is left alone here; its error is reported when it is loaded."""
+        from .prefetch import Split, content_files
+
+        todo: list[tuple[bytes, tuple[str, str]]] = []
+        for path, shown in content_files(root):
+            try:
+                text = load.read_text(path, shown)
+            except load.LoadError:
+                continue
+            key = self._key(text, shown)
+            self.read[shown] = (text, key)
+            if key not in self.entries:
+                todo.append((key, (text, shown)))
+        self._split = Split.start(todo)
+
     def load(self, path: Path, shown: str) -> Document:
-        """Load one file (`load.load_yaml`): parsed only if it changed since it was kept."""
-        text = load.read_text(path, shown)
-        key = hashlib.blake2b(shown.encode("utf-8") + b"\0" + text.encode("utf-8"), digest_size=16).digest()
-        # a file that does not load raises in parse_yaml, and is not kept
-        doc = Document(shown, self.entries[key], text=text) if key in self.entries else load.parse_yaml(text, shown)
+        """Load one file (`load.load_yaml`): parsed only if it changed since it was kept, or by `start`'s second
+        process; the first load parses from the last file back until it meets that process."""
+        if self._split is not None and not self._met:
+            self.parsed.update(self._split.from_the_back())
+            self._met = True
+        found = self.read.pop(shown, None)
+        text, key = found if found is not None else (load.read_text(path, shown), b"")
+        key = key or self._key(text, shown)
+        if key not in self.parsed and key not in self.entries:
+            self.done()  # it may be one the second process parsed
+        if key in self.parsed:
+            doc = self.parsed.pop(key)
+        elif key in self.entries:
+            doc = Document(shown, self.entries[key], text=text)
+        else:
+            doc = load.parse_yaml(text, shown)  # a file that does not load raises here, and is not kept
         self.used[key] = doc.data
         return doc
+
+    def done(self) -> None:
+        """Take what the second process parsed, if it is still to come; it has ended then."""
+        if self._split is not None:
+            split, self._split = self._split, None
+            self.entries.update(split.from_the_front())
+
+    def stop(self) -> None:
+        """End the second process, if it still runs (the load did not happen, or failed)."""
+        if self._split is not None:
+            self._split.stop()
+            self._split = None
 
     def save(self) -> None:
         """Keep what this run parsed (and only that) for the next one, when it changed."""
