@@ -220,7 +220,7 @@ def test_the_build_makes_the_books_and_the_home_and_how_to_use_pages_link_them(f
     for lang, label in (("en", "The whole handbook as a book"), ("es", "El manual completo como libro")):
         for name in ("index.html", "how-to-use.html"):
             page = fork / "site" / lang / name
-            line = re.search(r'<p class="hb-print hb-book">([^<]*):(.*?)</p>', page.read_text(encoding="utf-8"))
+            line = re.search(r'<p class="hb-print hb-book"[^>]*>([^<]*):(.*?)</p>', page.read_text(encoding="utf-8"))
             assert line is not None and line.group(1) == label, name
             links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', line.group(2))
             assert [text for _, text in links][-1] == "EPUB" and len(links) == 3

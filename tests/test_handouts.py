@@ -140,7 +140,7 @@ def test_the_case_page_links_its_handout_on_both_papers_in_each_language(tiny: P
     assert result.exit_code == 0, result.output
     for lang, label in (("en", "Print a handout for a meeting"), ("es", "Imprimir una hoja para una reunión")):
         page = tiny / "site" / lang / "cases" / "porto-alegre.html"
-        line = re.search(r'<p class="hb-print">([^<]*):(.*?)</p>', page.read_text(encoding="utf-8"))
+        line = re.search(r'<p class="hb-print"[^>]*>([^<]*):(.*?)</p>', page.read_text(encoding="utf-8"))
         assert line is not None and line.group(1) == label
         links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', line.group(2))
         assert [text for _, text in links] == ["Letter" if lang == "en" else "Carta (EE. UU.)", "A4"]  # letter first
