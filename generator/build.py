@@ -152,7 +152,7 @@ def _sites(book: Handbook, langs: list[str], staging: Path, strict: bool, print_
             reused[lang] = pages
             continue
         docs = book.root / "build" / lang / "docs"
-        render = RenderJob(book, lang, docs, print_links, commands)
+        render = RenderJob(book, lang, docs, print_links, commands, fast.pages_kept(lang, docs))
         config = site.mkdocs_config(book, lang, book.root / "build", staging / lang)
         why = fast.prefill(book.root, lang, options, config, staging / lang, render.gone)
         if not why:

@@ -98,8 +98,11 @@ def on_pre_build(config: Any) -> None:
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
-    if config.extra.get("handbook_serve"):
-        server.unwatch(config.docs_dir)  # we write it; the sources it comes from are watched instead
+    live = config.extra.get("handbook_serve")
+    if live:
+        from generator.serve import watch
+
+        watch(server, Path(live["root"]), config.docs_dir)  # the sources, not the docs folder we write
         server._inject_js_into_html = _show_errors(server._inject_js_into_html)  # MkDocs 1.6's server (pinned)
     return server
 

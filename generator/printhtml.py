@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .templating import fill
-from .text import _MD_SPECIAL, markdown_text
+from .text import markdown_text, md_escape
 
 EXTENSIONS = ["tables", "sane_lists", "def_list"]  # mkdocs.yml's, less the table of contents and admonitions
 _PAGE_LINK = re.compile(r"^(?:\.\./(cases|recipes|toolkits)/)?([a-z0-9]+(?:-[a-z0-9]+)*)\.md(?:#.*)?$")
@@ -46,7 +46,7 @@ def markdown_html(text: str | None, folder: str, values: dict[str, str] | None =
     if not text:
         return Markup("")
     if values is not None:  # the values are plain text: their `*`, `_` or `[` must not become Markdown
-        text = fill(text, {name: _MD_SPECIAL.sub(r"\\\1", value) for name, value in values.items()})
+        text = fill(text, {name: md_escape(value) for name, value in values.items()})
     html = markdown.markdown(str(markdown_text(text)), extensions=EXTENSIONS, output_format="html")
 
     def href(tag: str, attribute: str, value: str) -> str | None:

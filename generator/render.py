@@ -10,6 +10,7 @@ Contributed plain text is escaped by the autoescaping templates (and `mdtext` wh
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 from collections import defaultdict
@@ -37,13 +38,13 @@ from .paths import (  # noqa: F401
     page_paths,
 )
 from .reference import reference_pages
-from .templating import environment, fill, placeholder_values, render, ui_gettext
+from .templating import LOCALES, environment, fill, placeholder_values, render, ui_gettext
 from .text import (  # noqa: F401 - also used from here by tests and links
-    _MD_SPECIAL,
     commonmark_lists,
     in_lang,
     list_item,
     markdown_text,
+    md_escape,
     mdtext,
     span_lang,
 )
@@ -103,6 +104,7 @@ class Renderer:
         self.cited = _citations(book)
         self.assets = dict(_assets(book.root))
         self._reference: dict[str, str] = {}
+        self._shared_inputs: str | None = None
 
     # ------------------------------------------------------------ helpers
 
@@ -127,7 +129,7 @@ class Renderer:
         if not text:
             return Markup("")
         if values is not None:  # the values are plain text: their `*`, `_` or `[` must not become Markdown
-            text = fill(text, {name: _MD_SPECIAL.sub(r"\\\1", value) for name, value in values.items()})
+            text = fill(text, {name: md_escape(value) for name, value in values.items()})
         return markdown_text(text)
 
     def edit_url(self, relpath: str) -> str | None:
@@ -166,6 +168,33 @@ class Renderer:
         if not folder and stem in self.book.pages:
             return "prose", stem
         return "", path
+
+    def inputs(self, path: str) -> str | None:
+        """A digest of everything a case page shows, for a caller that keeps pages between renderings (the
+        preview): the same digest, the same bytes. None for the other pages, which are made every time.
+
+        A case page shows its own file and its translation into this language, the titles of the recipes and
+        cases it names and of the pages that cite it, and what every page of the language shares: the settings,
+        the vocabulary, the page templates and the UI catalogue (`case_page`)."""
+        kind, slug = self._made_from(path)
+        if kind != "case":
+            return None
+        if self._shared_inputs is None:
+            shared = hashlib.sha256(repr((self.lang, self.print_links, self.book.settings.model_dump_json(),
+                                          self.book.vocabulary.model_dump_json())).encode())
+            for folder in (self.book.root / "templates" / "pages", self.book.root / LOCALES / self.lang):
+                for file in sorted(folder.rglob("*")):
+                    if file.is_file():
+                        shared.update(file.as_posix().encode() + b"\0" + file.read_bytes())
+            self._shared_inputs = shared.hexdigest()
+        entry = self.book.cases[slug]
+        overlay = self.book.overlays.get(("case", slug, self.lang))
+        case, state = self.book.localized("case", slug, self.lang)
+        shown = (self._shared_inputs, entry.doc.path, entry.doc.data, state,
+                 (overlay.doc.path, overlay.doc.data, overlay.untranslated) if overlay else None,
+                 [self.title("recipe", r) for r in case.recipes], [self.title("case", c) for c in case.related],
+                 self._cited_by("case", slug))
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
 
     def source_of(self, path: str) -> str | None:
         """The content file a planned page is made from (what MkDocs' messages should name), if any."""
@@ -548,9 +577,12 @@ def _remove_empty_folders(folder: Path) -> None:
 
 
 def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True,
-                    commands: Any = None) -> RenderResult:
-    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone."""
-    return RenderJob(book, lang, docs, print_links, commands).run()
+                    commands: Any = None, kept: dict[str, str] | None = None) -> RenderResult:
+    """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone.
+
+    `kept`, given again at each rendering into the same `docs`, holds the digest of what each page there shows
+    (`Renderer.inputs`): a page whose digest did not change is not made again."""
+    return RenderJob(book, lang, docs, print_links, commands, kept).run()
 
 
 def mkdocs_order(path: str) -> tuple[tuple[str, ...], bool, str]:
@@ -567,8 +599,9 @@ class RenderJob:
     files how far it got: MkDocs reads each page as soon as it is written (speed/workers.py)."""
 
     def __init__(self, book: Handbook, lang: str, docs: Path, print_links: bool = True,
-                 commands: Any = None) -> None:
+                 commands: Any = None, kept: dict[str, str] | None = None) -> None:
         self.renderer = Renderer(book, lang, print_links, commands)
+        self.kept = kept
         self.docs = docs
         docs.mkdir(parents=True, exist_ok=True)  # MkDocs, given the plan before the pages, needs the folder
         self.plan = self.renderer.plan()
@@ -593,16 +626,23 @@ class RenderJob:
         for folder in sorted({path.rpartition("/")[0] for path in self.plan}):
             (docs / folder).mkdir(parents=True, exist_ok=True)
         last = len(self.plan) - 1
+        kept = self.kept
         for i, path in enumerate(self.plan):
-            data = self.renderer.page(path)
-            target = docs / path
-            if path not in there or target.read_bytes() != data:
-                target.write_bytes(data)
+            key = self.renderer.inputs(path) if kept is not None else None
+            if kept is None or key is None or path not in there or kept.get(path) != key:
+                data = self.renderer.page(path)
+                target = docs / path
+                if path not in there or target.read_bytes() != data:
+                    target.write_bytes(data)
+                if kept is not None and key is not None:
+                    kept[path] = key
             if announce is not None and (i % 8 == 7 or i == last):
                 announce(i)
             yield
         gone = self.gone
         for path in gone:
             (docs / path).unlink()
+            if kept is not None:
+                kept.pop(path, None)
         if gone:
             _remove_empty_folders(docs)

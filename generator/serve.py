@@ -28,6 +28,7 @@ from .languages import chosen
 from .lock import held, serve_lock
 from .parallel import end, fork
 from .site import mkdocs_config, quiet_dirty_warning
+from .speed.trace import mark
 from .validate import Handbook, load_handbook
 
 WATCHED = ("handbook", "toolkits", "templates", "handbook.yml", "mkdocs.yml")
@@ -55,14 +56,14 @@ def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: b
     folder = root / "build" / "serve"
     (folder / lang / "docs").mkdir(parents=True, exist_ok=True)
     config = mkdocs_config(book, lang, folder, folder / lang / "site", serve=True)
-    watch = [str(root / name) for name in WATCHED if (root / name).exists()]
     handler = _terminal_log()
     quiet_dirty_warning()
     RENDERER = Renderer.start(root, lang, commands)  # before MkDocs starts its server's threads
     try:
         # "dirty": MkDocs builds again only the pages whose Markdown changed (`preview` touches every page when
         # something all pages show changed)
-        mkdocs_serve(str(config), livereload=True, build_type="dirty", watch=watch, open_in_browser=open_browser,
+        # what it watches: `watch`, from the hooks' `on_serve`
+        mkdocs_serve(str(config), livereload=True, build_type="dirty", open_in_browser=open_browser,
                      dev_addr=dev_addr, strict=False)
     except OSError as exc:  # the address is taken or cannot be bound
         raise HandbookError(f"cannot serve on {dev_addr}: {exc.strerror or exc}") from None
@@ -73,6 +74,47 @@ def _serve(root: Path, book: Handbook, lang: str, dev_addr: str, open_browser: b
             RENDERER.stop()
             RENDERER = None
         logging.getLogger("mkdocs").removeHandler(handler)
+
+
+def watch(server: Any, root: Path, docs: str) -> None:
+    """Have MkDocs' server watch the handbook's sources instead of the docs folder the preview writes.
+
+    MkDocs' own server polls what it watches every half second. This asks the system to tell of each change
+    instead (inotify, FSEvents or ReadDirectoryChangesW, through watchdog, which MkDocs uses), so a rebuild
+    starts as soon as a file is saved. Where the system refuses (its limit of watches is reached), the server
+    polls as MkDocs does, and says so."""
+    import watchdog.events as events
+    import watchdog.observers
+
+    changes = [events.FileCreatedEvent, events.FileModifiedEvent, events.FileAttribEvent, events.FileDeletedEvent,
+               events.FileMovedEvent, events.FileClosedEvent]  # not a file opened or read: the build reads them
+
+    class Notified(watchdog.observers.Observer):  # type: ignore[misc,valid-type]
+        def schedule(self, handler: Any, path: Any, **options: Any) -> Any:
+            return super().schedule(handler, path, **{**options, "event_filter": changes})
+
+        def start(self) -> None:  # started here, before MkDocs' server starts it
+            if not self.is_alive():
+                super().start()
+
+    server.unwatch(docs)  # we write it
+    paths = [str(root / name) for name in WATCHED if (root / name).exists()]
+    paths += [path for path, count in server._watched_paths.items() for _ in range(count)]  # mkdocs.yml's
+    polling = server.observer
+    for path in set(server._watched_paths):
+        while path in server._watched_paths:
+            server.unwatch(path)
+    server.observer = Notified()
+    try:
+        for path in paths:
+            server.watch(path)
+        server.observer.start()
+    except OSError as exc:
+        logging.getLogger("mkdocs").info(f"Watching by polling every half second: {exc.strerror or exc}")
+        server.observer.stop()
+        server.observer, server._watched_paths, server._watch_refs = polling, {}, {}
+        for path in paths:
+            server.watch(path)
 
 
 @dataclass
@@ -104,17 +146,22 @@ def preview(root: Path, lang: str, docs: Path, commands: Any = None) -> Preview:
     caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
     parsed = _PARSED.setdefault(root, ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None))
     parsed.used = {}
+    mark("preview: loading")
     book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
+    mark("preview: loaded")
     parsed.save()
     parsed.entries = parsed.used  # what the next save finds unchanged, kept in memory
     result = Preview([(problem.level, problem.as_text()) for problem in book.problems], len(book.errors))
     if book.errors:
         return result
-    render_language(book, lang, docs, print_links=False, commands=commands)
+    render_language(book, lang, docs, print_links=False, commands=commands, kept=_KEPT.setdefault(docs, {}))
+    mark("preview: rendered")
     write_site_data(book, lang, docs / "data")
     write_schemas(root, docs / "schema", book.vocabulary)
+    mark("preview: data written")
     result.settings = mkdocs_settings(book, lang)
     result.everything = _everything(root, lang, docs, result.settings)
+    mark("preview: settings")
     return result
 
 
@@ -142,6 +189,7 @@ def _everything(root: Path, lang: str, docs: Path, settings: dict[str, Any]) -> 
 
 
 _PARSED: dict[Path, Any] = {}  # the parse cache of each previewed handbook, kept between saves
+_KEPT: dict[Path, dict[str, str]] = {}  # docs folder -> what its case pages show (`render.Renderer.inputs`)
 
 
 class Renderer:

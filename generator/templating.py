@@ -59,10 +59,29 @@ def translations(root: Path, lang: str) -> NullTranslations:
     return _catalogue(path, path.stat().st_mtime)
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """Templates compiled once a process, for every environment: Jinja uses a compiled template only while its
+    source is the same (it compares a checksum), so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.codes:
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
+
+
 def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.Environment:
     """A strict, autoescaping Jinja environment over `templates/<folder>` with `lang`'s UI strings."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root / "templates" / folder)),
+        bytecode_cache=_COMPILED,
         autoescape=options.pop("autoescape", True),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],

@@ -10,7 +10,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown lets a backslash escape
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|"  # what Python-Markdown lets a backslash escape
+_MD_ESCAPED = str.maketrans({char: "\\" + char for char in _MD_SPECIAL})
 _QUOTE = re.compile(r"(?m)^(\s{0,3})&gt;")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])( +|$)")
 _LIST_LINE = re.compile(r"(?m)^ *(?:[-*+]|\d{1,9}[.)])(?: |$)")
@@ -20,7 +21,12 @@ def mdtext(value: Any) -> Markup:
     """Plain text for a Markdown context (a heading, a list item, a link's text): on one line, Markdown's
     special characters backslash-escaped, then HTML-escaped (in this order, so `&#39;` stays an entity)."""
     one_line = " ".join(str(value).split())
-    return Markup(escape(_MD_SPECIAL.sub(r"\\\1", one_line)))
+    return Markup(escape(md_escape(one_line)))
+
+
+def md_escape(text: str) -> str:
+    """`text` with Markdown's special characters backslash-escaped, so that it shows as it is written."""
+    return text.translate(_MD_ESCAPED)
 
 
 def markdown_text(text: str) -> Markup:

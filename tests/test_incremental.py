@@ -10,6 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from sitebuild import copy_source, handbook, tree_digest
 
 
@@ -88,3 +90,46 @@ def test_a_removed_case_builds_every_page_and_leaves_no_page_of_it(tmp_path: Pat
     assert "en: building every page: pages were removed" in output, output
     assert not (root / "site" / "en" / "cases" / "a-short-lived-case.html").exists()
     _same_as_a_first_build(root, tmp_path, "fresh-removed")
+
+
+def _render(root: Path, lang: str, docs: Path, kept: dict[str, str] | None) -> dict[str, str]:
+    from generator.render import render_language
+    from generator.validate import load_handbook
+
+    book = load_handbook(root)
+    assert not book.errors, book.problems
+    render_language(book, lang, docs, kept=kept)
+    return tree_digest(docs)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_pages_kept_between_renderings_are_the_pages_a_fresh_rendering_makes(tmp_path: Path, lang: str) -> None:
+    """The preview and the build keep the case pages whose inputs did not change (`Renderer.inputs`). After each
+    kind of edit that shows on other pages than its own, what they keep is what rendering afresh makes."""
+    root = copy_source(tmp_path / "book")
+    kept: dict[str, str] = {}
+    docs = tmp_path / "docs"
+    _render(root, lang, docs, kept)
+    assert len(kept) == len(list((root / "handbook" / "cases").glob("*.yaml"))) - len(
+        list((root / "handbook" / "cases").glob("*.*.yaml")))  # every case page
+    edits = [  # the file, the edit, the languages whose case pages show it
+        ("handbook/recipes/open-books.yaml", "title: Keep the books open", "title: Open the books", "en"),
+        ("handbook/cases/kibbutz.yaml", '"The kibbutz', '"The edited kibbutz', "en es"),  # cases it names, that name it
+        ("handbook/cases/summerhill-school.yaml", "title: The school", "title: The edited school", "en es"),  # cited by
+        ("handbook/cases/kibbutz.es.yaml", "title: 'El kibutz", "title: 'Editado: el kibutz", "es"),
+        ("handbook/vocabulary.yaml", "{en: Worker cooperative,", "{en: Worker-owned cooperative,", "en es"),
+        ("templates/pages/case.md.j2", "{{ case.summary }}</p>", "{{ case.summary }}</p>\n\nA new line.", "en es"),
+        ("handbook.yml", "edit_branch: main", "edit_branch: trunk", "en es"),  # every "edit this page" link
+        ("templates/locales/es/LC_MESSAGES/messages.po", 'msgstr "Lecciones para tu grupo"',
+         'msgstr "Lecciones editadas"', "es"),
+    ]
+    for n, (file, old, new, shown) in enumerate(edits):
+        _edit(root / file, old, new)
+        before = dict(kept)
+        again = _render(root, lang, docs, kept)
+        fresh = _render(root, lang, tmp_path / f"fresh-{n}", None)
+        assert again == fresh, f"after editing {file}: " + ", ".join(p for p in fresh if again.get(p) != fresh[p])
+        if lang in shown.split():
+            assert kept != before, f"editing {file} changed no case page's inputs"
+        if "kibbutz" in file and lang in shown.split():  # not every page: the others are kept
+            assert 0 < len([p for p in kept if kept[p] != before[p]]) < len(kept) / 2

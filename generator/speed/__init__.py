@@ -38,6 +38,7 @@ class Speed:
     on: bool = True
     keys: dict[str, str] = field(default_factory=dict)  # language -> the key of its inputs, once worked out
     shared: dict[str, str] = field(default_factory=dict)  # language -> `caches.shared_key` of this build
+    kept: dict[str, tuple[Path, dict[str, str]]] = field(default_factory=dict)  # language -> its docs, pages kept
 
     @classmethod
     def off(cls) -> Speed:
@@ -78,6 +79,14 @@ class Speed:
             return "the settings, theme, mkdocs.yml or tool changed"
         return ""
 
+    def pages_kept(self, lang: str, docs: Path) -> dict[str, str] | None:
+        """What each case page in the language's `docs` shows, as the last build wrote it: the render makes again
+        only the pages whose inputs changed (`render.RenderJob`). None without a cache."""
+        if self.cache is None:
+            return None
+        self.kept[lang] = (docs, caches.take_kept(docs))
+        return self.kept[lang][1]
+
     def work_out_keys(self, book: Handbook, langs: list[str], options: dict[str, Any]) -> None:
         """The keys of the languages being built (while MkDocs builds them): `keep` stores under them."""
         if self.cache is not None:
@@ -88,6 +97,8 @@ class Speed:
         """Keep a freshly built language site for the next build."""
         if self.cache is not None:
             caches.store(self.cache / lang, self.keys[lang], site, pages, self.shared.get(lang, ""))
+            if lang in self.kept:
+                caches.put_kept(*self.kept[lang])
 
     def save_parsed(self) -> None:
         if self.parsed is not None:

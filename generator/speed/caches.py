@@ -9,6 +9,7 @@ base MkDocs config, the build options and the tool itself (its code and MkDocs/M
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -213,6 +214,37 @@ def folder(root: Path) -> Path | None:
     if tracked.returncode == 0 and tracked.stdout:
         return None
     return root / "build" / "cache"
+
+
+KEPT = ".pages.json"  # in a language's docs folder: what each page there shows (`render.Renderer.inputs`)
+
+
+def take_kept(docs: Path) -> dict[str, str]:
+    """What each case page of `docs` shows, as the last build that wrote them saved it with the same tool; the
+    file is removed, so a build that stops half way, or a build without the speed layer, leaves none behind
+    (the render then makes every page again)."""
+    path = docs / KEPT
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        path.unlink()
+    except (OSError, ValueError):
+        return {}
+    pages = saved.get("pages") if isinstance(saved, dict) and saved.get("code") == _code() else None
+    if not isinstance(pages, dict) or not all(isinstance(v, str) for v in pages.values()):
+        return {}
+    return pages
+
+
+def put_kept(docs: Path, pages: dict[str, str]) -> None:
+    """Save what `take_kept` gives the next build, once this build's pages are written and built."""
+    (docs / KEPT).write_text(json.dumps({"code": _code(), "pages": pages}, sort_keys=True), encoding="utf-8")
+
+
+@functools.cache
+def _code() -> str:
+    h = hashlib.sha256()
+    _files_digest(h, _CODE, "**/*.py")
+    return h.hexdigest()
 
 
 def saved(cache: Path) -> bool:
