@@ -17,7 +17,7 @@ LANG_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Markdown = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-Question = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Question = Annotated[str, StringConstraints(min_length=1, max_length=300)]  # aim for 200; room for translations
 Year = Annotated[int, Field(ge=1, le=2200)]
 # patterns are read by Python and by every JSON Schema validator (ECMA-262): no escape that one of them refuses
 HttpsUrl = Annotated[str, StringConstraints(pattern=r'^https://[^\s<>"]+$', max_length=2000)]
@@ -116,8 +116,9 @@ class Case(Strict):
     lessons: list[Text] = Field(min_length=1, description="What a local group can take from it (plain text).")
     questions: list[Question] = Field(
         [], max_length=QUESTIONS, description="Up to three questions for a group to discuss at a meeting: what "
-        "would this case mean for us? Plain text, each up to 200 characters, drawn from what this file says (they "
-        "add no fact of their own). Shown on the case's page, its handout and in the book.",
+        "would this case mean for us? Plain text, drawn from what this file says (they add no fact of their own); "
+        "aim for under 200 characters each (the limit, translations included, is 300). Shown on the case's page, "
+        "its handout and in the book.",
         examples=[["Who would follow our decision through to the end, and report back to us?"]])
     recipes: list[Slug] = Field([], description="Slugs of recipes to try it yourself.",
                                 examples=[["small-participatory-budget"]])
