@@ -130,6 +130,7 @@ class _Chapters:
                  "participants": block("participants") if case.participants else None,
                  "outcomes": claims("outcomes"), "challenges": claims("challenges"),
                  "lessons": [Text(lesson, lang_of("lessons", i)) for i, lesson in enumerate(case.lessons)],
+                 "questions": [Text(question, lang_of("questions", i)) for i, question in enumerate(case.questions)],
                  "recipes": [(self.href("recipe", s), r.title("recipe", s)) for s in case.recipes],
                  "related": [(self.href("case", s), r.title("case", s)) for s in case.related],
                  "reviewed": r.date(case.reviewed)}

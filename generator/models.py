@@ -17,6 +17,7 @@ LANG_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Markdown = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+Question = Annotated[str, StringConstraints(min_length=1, max_length=300)]  # aim for 200; room for translations
 Year = Annotated[int, Field(ge=1, le=2200)]
 # patterns are read by Python and by every JSON Schema validator (ECMA-262): no escape that one of them refuses
 HttpsUrl = Annotated[str, StringConstraints(pattern=r'^https://[^\s<>"]+$', max_length=2000)]
@@ -31,6 +32,8 @@ class Strict(BaseModel):
 
 
 # ---------------------------------------------------------------- case studies
+
+QUESTIONS = 3  # a case's discussion questions: a handout is one sheet, and a meeting has time for three
 
 
 class Place(Strict):
@@ -111,6 +114,12 @@ class Case(Strict):
     outcomes: list[Claim] = Field(min_length=1, description="What it achieved, each claim with sources.")
     challenges: list[Claim] = Field(min_length=1, description="Criticisms, limits, decline, each with sources.")
     lessons: list[Text] = Field(min_length=1, description="What a local group can take from it (plain text).")
+    questions: list[Question] = Field(
+        [], max_length=QUESTIONS, description="Up to three questions for a group to discuss at a meeting: what "
+        "would this case mean for us? Plain text, drawn from what this file says (they add no fact of their own); "
+        "aim for under 200 characters each (the limit, translations included, is 300). Shown on the case's page, "
+        "its handout and in the book.",
+        examples=[["Who would follow our decision through to the end, and report back to us?"]])
     recipes: list[Slug] = Field([], description="Slugs of recipes to try it yourself.",
                                 examples=[["small-participatory-budget"]])
     related: list[Slug] = Field([], description="Slugs of related case studies.", examples=[["mondragon"]])
@@ -373,6 +382,7 @@ class CaseOverlay(_Overlay):
     outcomes: list[ClaimOverlay] | None = None
     challenges: list[ClaimOverlay] | None = None
     lessons: list[str] | None = None
+    questions: list[str] | None = None
 
 
 class StepOverlay(Strict):

@@ -168,6 +168,8 @@ def type_words(annotation: Any, _: Gettext = _identity, extra: list[Any] | None 
             return _("%(words)s, %(min)s to %(max)s", words=listed, min=bounds["min_length"], max=bounds["max_length"])
         if bounds.get("min_length", 0) > 1:
             return _("%(words)s, at least %(min)s", words=listed, min=bounds["min_length"])
+        if "max_length" in bounds:
+            return _("%(words)s, at most %(max)s", words=listed, max=bounds["max_length"])
         return listed
     if origin is dict:
         key, value = typing.get_args(tp)

@@ -49,6 +49,8 @@ challenges:
     sources: [first-source]
 lessons:
   - "TODO: what a local group can take from it"
+# questions:                 # up to 3, for a meeting to discuss: what would this case mean for us?
+#   - "TODO: a question for a meeting, drawn from what this file says"
 recipes: []                   # slugs of recipes in handbook/recipes/
 related: []                   # slugs of other case studies
 sources:

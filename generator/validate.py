@@ -567,7 +567,8 @@ def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
     if kind == "string_too_long":
         return f"is {len(error['input'])} characters long; the limit is {ctx.get('max_length')}"
     if kind == "too_long":
-        return f"has too many items; the limit is {ctx.get('max_length')}"
+        many = f"{len(error['input'])} items" if isinstance(error["input"], list) else "too many items"
+        return f"has {many}; the limit is {ctx.get('max_length')}"
     if kind in ("greater_than_equal", "greater_than"):
         return f"must be at least {ctx.get('ge', ctx.get('gt')):g}, not {error['input']}"
     if kind in ("less_than_equal", "less_than"):

@@ -12,8 +12,10 @@ import datetime
 import hashlib
 import mimetypes
 import os
+import re
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -274,6 +276,22 @@ def render_pdf(html: str, folder: str) -> bytes:
     with _font_dates():
         pdf: bytes = document.write_pdf(finisher=with_appearances, **PDF_OPTIONS)
     return pdf
+
+
+_OBJECT_STREAM = re.compile(rb"<<[^<>]*/Type\s*/ObjStm[^<>]*>>\s*stream\r?\n")
+_PAGE_TREE = re.compile(rb"<<[^<>]*/Type\s*/Pages\b[^<>]*>>")
+_COUNT = re.compile(rb"/Count\s+(\d+)")
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF of ours has: the `/Count` of its page tree, which WeasyPrint writes either as it is or
+    in a compressed object stream (0 when there is none)."""
+    parts = [pdf]
+    for match in _OBJECT_STREAM.finditer(pdf):
+        with contextlib.suppress(zlib.error):
+            parts.append(zlib.decompressobj().decompress(pdf[match.end():]))
+    return max((int(count) for part in parts for tree in _PAGE_TREE.findall(part) for count in _COUNT.findall(tree)),
+               default=0)
 
 
 def with_appearances(document: Any, pdf: Any) -> None:

@@ -91,6 +91,16 @@ MISTAKES = {
         (OVERLAY, "  - Empieza con", "  - Una lección de más.\n  - Empieza con"),
         f"{OVERLAY}:14:1: error: lessons: has 2 items but the source has 1; keep the same items in the same order",
     ),
+    "a fourth question to discuss": (
+        (CASE, "recipes: [who-is-missing]", "questions:\n  - Who decides?\n  - Who is missing?\n"
+         "  - Who follows it up?\n  - Who pays?\nrecipes: [who-is-missing]"),
+        f"{CASE}:25:1: error: questions: has 4 items; the limit is 3",
+    ),
+    "a question to discuss that is an essay": (
+        (CASE, "recipes: [who-is-missing]", f"questions:\n  - Who decides?\n  - {'Why ' * 80}?\n"
+         "recipes: [who-is-missing]"),
+        f"{CASE}:27:5: error: questions[1]: is 321 characters long; the limit is 300",
+    ),
     "country name instead of code": (
         (CASE, "country: BR", "country: Brazil"),
         f"{CASE}:5:12: error: place.country: 'Brazil' must be a two-letter ISO 3166-1 country code in capitals, "

@@ -52,6 +52,19 @@ def test_each_case_is_sourced_and_told_fairly(book: Handbook, slug: str) -> None
     assert case.lessons and case.reviewed
 
 
+@pytest.mark.parametrize("slug", CASES)
+def test_each_case_gives_three_short_questions_to_discuss_in_every_translation(book: Handbook, slug: str) -> None:
+    questions = book.cases[slug].model.questions
+    assert len(questions) == 3, "three questions for a meeting"
+    for question in questions:
+        assert len(question) < 200 and question.endswith("?"), question
+    for (kind, name, lang), overlay in book.overlays.items():
+        if (kind, name) == ("case", slug):
+            translated = overlay.model.questions
+            assert len(translated) == 3 and all(t.endswith("?") for t in translated), lang
+            assert not set(translated) & set(questions), f"{lang}: a question left in English"
+
+
 def test_at_least_ten_recipes_each_with_a_worksheet_and_evidence(book: Handbook) -> None:
     assert len(book.recipes) >= 10
     for slug, entry in book.recipes.items():

@@ -90,10 +90,51 @@ def test_a_handout_says_what_the_case_says_and_gives_its_sources_addresses(real:
                 assert no_space(source.url) in flat, f"{slug}: no address {source.url}"
 
 
-def test_the_case_page_has_no_questions_so_the_handout_invents_none(real: tuple[Handbook, Path]) -> None:
-    _, out = real
-    text = pdf_text(PdfReader(out / "en" / "handouts" / "mondragon-a4.pdf"))
-    assert "question" not in text.casefold()
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_handout_gives_the_case_questions_to_discuss_after_its_lessons(real: tuple[Handbook, Path],
+                                                                           lang: str) -> None:
+    book, out = real
+    heading, lessons, sources = {"en": ("Questions to discuss", "Lessons for your group", "Sources"),
+                                 "es": ("Preguntas para debatir", "Lecciones para tu grupo", "Fuentes")}[lang]
+    for slug in ("porto-alegre", "somaliland"):
+        case, state = book.localized("case", slug, lang)
+        english = book.cases[slug].model.questions
+        assert state in ("source", "translated") and len(case.questions) == 3
+        for paper in PAPERS:
+            text = pdf_text(PdfReader(out / lang / "handouts" / f"{slug}-{paper}.pdf"))
+            upper = text.upper()
+            start = upper.index(heading.upper())
+            assert upper.index(lessons.upper()) < start < upper.index(sources.upper(), start)
+            part = text[start:upper.index(sources.upper(), start)]
+            at = [part.index(words(question)) for question in case.questions]
+            assert at == sorted(at), f"{slug} ({lang}, {paper}): the questions are not in their order"
+            if lang != "en":
+                assert not any(words(question) in text for question in english), "left in English"
+
+
+def test_a_case_without_questions_gets_none_made_up_and_no_heading(tiny: Path, tmp_path: Path) -> None:
+    book = load_handbook(tiny)
+    assert not book.cases["porto-alegre"].model.questions
+    for pdf in handout.build_handouts(book, ["en", "es"], ["a4"], tmp_path):
+        text = pdf_text(PdfReader(pdf)).casefold()
+        assert "question" not in text and "pregunta" not in text, pdf
+
+
+def test_a_handout_longer_than_one_sheet_is_built_with_a_warning_naming_its_case(tiny: Path, handbook,
+                                                                                 edit) -> None:
+    paragraph = "  The assemblies met again in every district and ranked what the city should build first.\n\n"
+    edit(tiny / "handbook" / "cases" / "porto-alegre.yaml", "story: |\n", "story: |\n" + paragraph * 90)
+    result = handbook(tiny, "build", "--jobs", "1", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "handout runs to" in line]
+    assert len(warnings) == 1, result.output
+    match = re.fullmatch(r"handbook/cases/porto-alegre\.yaml: the handout runs to (\d+) pages; a handout is one "
+                         r"sheet, front and back \(en: a4, letter\): shorten the story, decisions or challenges it "
+                         r"prints", warnings[0])
+    assert match, warnings[0]
+    pages = [len(PdfReader(tiny / "site" / "en" / "handouts" / f"porto-alegre-{paper}.pdf").pages)
+             for paper in PAPERS]
+    assert int(match.group(1)) == max(pages) > 2
 
 
 def test_a_case_with_one_lesson_and_no_address_prints_what_it_has(tiny: Path, tmp_path: Path) -> None:

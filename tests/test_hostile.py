@@ -218,7 +218,8 @@ def texts(book: Handbook, lang: str) -> dict[str, list[str]]:
     sheet = recipe.worksheets[0]
     return {
         "cases/hostile-case.html": [case.title, case.summary, case.place.name, case.place.region or "",
-                                    *case.lessons, source.title, source.author or "", source.publisher or "",
+                                    *case.lessons, *case.questions, source.title, source.author or "",
+                                    source.publisher or "",
                                     *labels, *case.story.split("\n\n")[:2], f(recipe.title)],
         "cases/index.html": [case.title, case.summary, case.place.name, *labels[:2]],
         "recipes/hostile-recipe.html": [f(recipe.title), f(recipe.summary), f(recipe.time), f(recipe.people or ""),
@@ -376,6 +377,7 @@ def test_the_json_export_is_valid_and_holds_the_text_as_written(hostile: Path, b
     recipe, _ = book.localized("recipe", "hostile-recipe", lang)
     assert cases["cases"][0]["title"] == case.title
     assert cases["cases"][0]["lessons"] == list(case.lessons)
+    assert cases["cases"][0]["questions"] == list(case.questions) and case.questions
     assert recipes["recipes"][0]["steps"][0]["title"] == recipe.steps[0].title
 
 

@@ -76,7 +76,7 @@ def test_a_case_skeleton_asks_for_facts_instead_of_inventing_them(tiny_handbook:
     assert "handbook/cases/my-first.yaml:15:10: error: period.start: still holds the skeleton's TODO; write a whole " \
            "number, like 1998" in lines
     # what CONTRIBUTING's blank case holds too: no date is written for the contributor
-    assert "handbook/cases/my-first.yaml:44:11: error: reviewed: still holds the skeleton's TODO; write a date as " \
+    assert "handbook/cases/my-first.yaml:46:11: error: reviewed: still holds the skeleton's TODO; write a date as " \
            "YYYY-MM-DD, like 2026-11-26" in lines
 
 
