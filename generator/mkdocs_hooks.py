@@ -103,8 +103,19 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
         from generator.serve import watch
 
         watch(server, Path(live["root"]), config.docs_dir)  # the sources, not the docs folder we write
+        _server[:] = [server]
         server._inject_js_into_html = _show_errors(server._inject_js_into_html)  # MkDocs 1.6's server (pinned)
     return server
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    """The theme's templates are compiled once a process, not at every build: the preview builds again at
+    every save (Jinja compiles a template again when its source changed)."""
+    if config.extra.get("handbook_serve"):
+        from generator.templating import COMPILED
+
+        env.bytecode_cache = COMPILED
+    return env
 
 
 def on_files(files: Any, config: Any) -> Any:
@@ -137,6 +148,19 @@ def on_files(files: Any, config: Any) -> Any:
     return Files(docs + [f for f in files if f.src_dir != config.docs_dir and f.src_uri not in planned])
 
 
+_server: list[Any] = []  # the preview's server
+_rest: list[bool] = []  # the preview wrote only the saved files' own pages: the rest is to follow
+
+
+def _build_the_rest() -> None:
+    """Have the preview's server build again at once, for the pages that show something of the saved files
+    (`serve.preview`): as a saved file does, once this build has reloaded the browsers."""
+    server = _server[0]
+    with server._rebuild_cond:  # MkDocs 1.6's server (pinned)
+        server._want_rebuild = True
+        server._rebuild_cond.notify_all()
+
+
 _read: list[bool] = []
 _built: list[str] = []  # the pages this build wrote (the preview builds only those whose Markdown changed)
 
@@ -167,7 +191,10 @@ def on_post_build(config: Any) -> None:
         mark("mkdocs: search index written")
     _read.clear()
     if config.extra.get("handbook_serve"):
-        log.info(f"Preview: {len(_built)} page{'s' if len(_built) != 1 else ''} built")
+        pages = f"Preview: {len(_built)} page{'s' if len(_built) != 1 else ''} built"
+        log.info(pages + ("; next, the pages that show something of it" if _rest else ""))
+        if _rest and _server:
+            _build_the_rest()
     _built.clear()
 
 
@@ -316,7 +343,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
         from generator.errors import HandbookError
 
         try:
-            result = renderer.render(Path(config.docs_dir))
+            result = renderer.render(Path(config.docs_dir), first=not _rest)
         except HandbookError as exc:  # a broken template: shown like a content error, once the preview runs
             if not serve.SETTINGS:
                 raise
@@ -325,6 +352,7 @@ def _render(live: dict[str, Any], config: Any) -> None:
         from generator.cli import cli
 
         result = serve.preview(Path(live["root"]), live["lang"], Path(config.docs_dir), cli)
+    _rest[:] = [True] if result.rest else []
     for level, text in result.problems:
         (log.error if level == "error" else log.warning)(text)
     serve.ERRORS[:] = [text for level, text in result.problems if level == "error"]

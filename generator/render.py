@@ -196,6 +196,15 @@ class Renderer:
                  self._cited_by("case", slug))
         return hashlib.sha256(repr(shown).encode()).hexdigest()
 
+    def made_from(self, path: str) -> set[str]:
+        """The content files a page of a case, recipe or toolkit is made from: its own, and its translation
+        into this language if there is one (empty for other pages)."""
+        kind, slug = self._made_from(path)
+        if kind not in ("case", "recipe", "toolkit"):
+            return set()
+        overlay = self.book.overlays.get((kind, slug, self.lang))
+        return {self.book.entries(kind)[slug].doc.path} | ({overlay.doc.path} if overlay else set())
+
     def source_of(self, path: str) -> str | None:
         """The content file a planned page is made from (what MkDocs' messages should name), if any."""
         kind, name = self._made_from(path)
@@ -577,12 +586,13 @@ def _remove_empty_folders(folder: Path) -> None:
 
 
 def render_language(book: Handbook, lang: str, docs: Path, print_links: bool = True,
-                    commands: Any = None, kept: dict[str, str] | None = None) -> RenderResult:
+                    commands: Any = None, kept: dict[str, str] | None = None,
+                    only: set[str] | None = None) -> RenderResult:
     """Write every page of `lang` (and our assets) into `docs`; files that did not change are left alone.
 
     `kept`, given again at each rendering into the same `docs`, holds the digest of what each page there shows
     (`Renderer.inputs`): a page whose digest did not change is not made again."""
-    return RenderJob(book, lang, docs, print_links, commands, kept).run()
+    return RenderJob(book, lang, docs, print_links, commands, kept).run(only=only)
 
 
 def mkdocs_order(path: str) -> tuple[tuple[str, ...], bool, str]:
@@ -611,16 +621,18 @@ class RenderJob:
         self.result = RenderResult(pages=sorted(pages), sources={
             page: source for page in pages if (source := self.renderer.source_of(page)) is not None})
 
-    def run(self, announce: Callable[[int], None] | None = None) -> RenderResult:
+    def run(self, announce: Callable[[int], None] | None = None, only: set[str] | None = None) -> RenderResult:
         """Write the files of the plan in order, telling `announce` every few files up to which position they
         are written; then remove what is not in the plan (the pages of content that is gone).
 
-        A file already there with the same bytes is left alone: a live preview then sees only real edits."""
-        for _ in self.steps(announce):
+        A file already there with the same bytes is left alone: a live preview then sees only real edits.
+        With `only`, just the pages made from those content files are written (and nothing removed): the
+        preview shows the page of a saved file first, and the pages that show something of it just after."""
+        for _ in self.steps(announce, only):
             pass
         return self.result
 
-    def steps(self, announce: Callable[[int], None] | None = None) -> Iterator[None]:
+    def steps(self, announce: Callable[[int], None] | None = None, only: set[str] | None = None) -> Iterator[None]:
         """`run`, one file at a time (the workers take turns between languages: `speed.workers`)."""
         docs, there = self.docs, self.there
         for folder in sorted({path.rpartition("/")[0] for path in self.plan}):
@@ -628,6 +640,8 @@ class RenderJob:
         last = len(self.plan) - 1
         kept = self.kept
         for i, path in enumerate(self.plan):
+            if only is not None and not only & self.renderer.made_from(path):
+                continue
             key = self.renderer.inputs(path) if kept is not None else None
             if kept is None or key is None or path not in there or kept.get(path) != key:
                 data = self.renderer.page(path)
@@ -639,7 +653,7 @@ class RenderJob:
             if announce is not None and (i % 8 == 7 or i == last):
                 announce(i)
             yield
-        gone = self.gone
+        gone = self.gone if only is None else set()
         for path in gone:
             (docs / path).unlink()
             if kept is not None:

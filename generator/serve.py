@@ -26,6 +26,7 @@ from typing import Any
 from .errors import ContentError, HandbookError
 from .languages import chosen
 from .lock import held, serve_lock
+from .paths import FOLDERS
 from .parallel import end, fork
 from .site import mkdocs_config, quiet_dirty_warning
 from .speed.trace import mark
@@ -126,26 +127,34 @@ class Preview:
     errors: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
     everything: str = ""  # why every page is built again (what all of them show changed), if it is
+    rest: bool = False  # only the saved files' own pages were written: the rest is to follow (`preview`)
 
 
 ERRORS: list[str] = []  # the content errors of the last rendering: the preview shows them on every page
 SETTINGS: dict[str, Any] = {}  # what MkDocs' config took from the content at the last rendering without errors
 
 
-def preview(root: Path, lang: str, docs: Path, commands: Any = None) -> Preview:
+def preview(root: Path, lang: str, docs: Path, commands: Any = None, first: bool = False) -> Preview:
     """Load, check and render `lang` into `docs` again, with the open data and schemas the data page links
     to (the preview serves the language at the root of the server, where `data/` and `../schema/` both
     resolve inside it). Content with errors renders nothing: the preview stays as it was. `commands`, the
-    `handbook` Click group, is documented on the command-line reference page."""
+    `handbook` Click group, is documented on the command-line reference page.
+
+    `first`: when what changed since the last rendering is only case, recipe or toolkit files, write just
+    their own pages and say that the `rest` is to follow (the preview shows a saved file's page first, and
+    the pages that list or cite it, the open data and the schemas a moment later, with another `preview`)."""
     from .export import write_site_data
     from .render import render_language
     from .schema import write_schemas
     from .site import mkdocs_settings
     from .speed.caches import ParseCache, folder
 
-    caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
-    parsed = _PARSED.setdefault(root, ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None))
-    parsed.used = {}
+    parsed = _PARSED.get(root)
+    if parsed is None:
+        caches = folder(root)  # None when the repository holds a build/ folder: its caches are not trusted
+        parsed = _PARSED[root] = ParseCache(caches.parent / "serve" / "parsed.marshal" if caches else None)
+    parsed.used, parsed.changed = {}, set()
+    parsed.validated = {} if parsed.validated is None else parsed.validated
     mark("preview: loading")
     book = load_handbook(root, parsed, strict=False)  # the preview is not strict: a bad link is a warning
     mark("preview: loaded")
@@ -154,32 +163,52 @@ def preview(root: Path, lang: str, docs: Path, commands: Any = None) -> Preview:
     result = Preview([(problem.level, problem.as_text()) for problem in book.problems], len(book.errors))
     if book.errors:
         return result
-    render_language(book, lang, docs, print_links=False, commands=commands, kept=_KEPT.setdefault(docs, {}))
+    result.settings = mkdocs_settings(book, lang)
+    shared = _shared_digest(root, lang, result.settings)
+    kept = _KEPT.setdefault(docs, {})
+    saved = parsed.changed
+    if first and saved and _SHARED.get(docs) == shared and all(_has_page(path) for path in saved):
+        render_language(book, lang, docs, print_links=False, commands=commands, kept=kept, only=saved)
+        result.rest = True
+        mark("preview: rendered")
+        return result
+    render_language(book, lang, docs, print_links=False, commands=commands, kept=kept)
     mark("preview: rendered")
     write_site_data(book, lang, docs / "data")
-    write_schemas(root, docs / "schema", book.vocabulary)
+    vocabulary = book.vocabulary.model_dump_json()  # the schemas list its values
+    if _SCHEMAS.get(docs) != vocabulary or not (docs / "schema").is_dir():
+        write_schemas(root, docs / "schema", book.vocabulary)
+        _SCHEMAS[docs] = vocabulary
     mark("preview: data written")
-    result.settings = mkdocs_settings(book, lang)
-    result.everything = _everything(root, lang, docs, result.settings)
-    mark("preview: settings")
+    result.everything = _everything(docs, shared)
     return result
+
+
+def _has_page(path: str) -> bool:
+    """Whether a content file has a page of its own (a case, recipe or toolkit, or a translation of one)."""
+    return path.rpartition("/")[0] in FOLDERS.values()
 
 
 _SHARED: dict[Path, str] = {}  # docs folder -> the digest of what every page shows, at its last rendering
 
 
-def _everything(root: Path, lang: str, docs: Path, settings: dict[str, Any]) -> str:
-    """MkDocs builds again only the pages whose Markdown changed; when something every page shows changed
-    (the navigation and names from the settings, the theme overrides, the base `mkdocs.yml`, the language's
-    UI catalogue), every page is marked changed, and this says why. The first rendering of a preview builds
-    everything anyway: MkDocs serves from a new, empty folder."""
+def _shared_digest(root: Path, lang: str, settings: dict[str, Any]) -> str:
+    """The digest of what every page shows: the navigation and names from the settings, the theme overrides,
+    the base `mkdocs.yml` and the language's UI catalogue."""
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     for path in [root / "mkdocs.yml", *sorted((root / "templates" / "overrides").rglob("*")),
                  *sorted((root / "templates" / "locales" / lang).rglob("*.po"))]:
         if path.is_file():
             digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-    before, _SHARED[docs] = _SHARED.get(docs), digest.hexdigest()
-    if before is None or before == _SHARED[docs]:
+    return digest.hexdigest()
+
+
+def _everything(docs: Path, shared: str) -> str:
+    """MkDocs builds again only the pages whose Markdown changed; when something every page shows changed
+    (`_shared_digest`), every page is marked changed, and this says why. The first rendering of a preview
+    builds everything anyway: MkDocs serves from a new, empty folder."""
+    before, _SHARED[docs] = _SHARED.get(docs), shared
+    if before is None or before == shared:
         return ""
     now = time.time()
     for page in docs.rglob("*"):
@@ -189,6 +218,7 @@ def _everything(root: Path, lang: str, docs: Path, settings: dict[str, Any]) -> 
 
 
 _PARSED: dict[Path, Any] = {}  # the parse cache of each previewed handbook, kept between saves
+_SCHEMAS: dict[Path, str] = {}  # docs folder -> the vocabulary its schemas were written with
 _KEPT: dict[Path, dict[str, str]] = {}  # docs folder -> what its case pages show (`render.Renderer.inputs`)
 
 
@@ -202,10 +232,10 @@ class Renderer:
     def start(cls, root: Path, lang: str, commands: Any) -> Renderer:
         return cls(*fork(lambda connection: _render_on_request(connection, root, lang, commands)))
 
-    def render(self, docs: Path) -> Preview:
+    def render(self, docs: Path, first: bool = False) -> Preview:
         """`preview` in the renderer's process; its error, if any, is raised here."""
         try:
-            self.connection.send(str(docs))
+            self.connection.send((str(docs), first))
             ok, value = self.connection.recv()
         except (EOFError, OSError):
             raise HandbookError("the preview's renderer stopped; restart `handbook serve`") from None
@@ -223,11 +253,11 @@ RENDERER: Renderer | None = None  # the running preview's renderer (the hooks as
 def _render_on_request(connection: Connection, root: Path, lang: str, commands: Any) -> None:
     while True:
         try:
-            docs = connection.recv()
+            docs, first = connection.recv()
         except EOFError:
             return
         try:
-            answer: tuple[bool, Any] = (True, preview(root, lang, Path(docs), commands))
+            answer: tuple[bool, Any] = (True, preview(root, lang, Path(docs), commands, first))
         except HandbookError as exc:
             answer = (False, exc)
         except Exception:  # noqa: BLE001 - a bug: its traceback goes to the preview, which shows it

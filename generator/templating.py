@@ -74,14 +74,14 @@ class _Compiled(jinja2.BytecodeCache):
         self.codes[bucket.key] = bucket.bytecode_to_string()
 
 
-_COMPILED = _Compiled()
+COMPILED = _Compiled()
 
 
 def environment(root: Path, folder: str, lang: str, **options: Any) -> jinja2.Environment:
     """A strict, autoescaping Jinja environment over `templates/<folder>` with `lang`'s UI strings."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root / "templates" / folder)),
-        bytecode_cache=_COMPILED,
+        bytecode_cache=COMPILED,
         autoescape=options.pop("autoescape", True),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],

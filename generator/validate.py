@@ -224,13 +224,21 @@ def _model(book: Handbook, doc: Document, model: type[M], lang: str = "") -> M |
     if not isinstance(doc.data, dict):
         book.problems.append(Problem(doc.path, 1, 1, "", "the file must hold a map of fields (name: value)"))
         return None
+    validated = getattr(_cache, "validated", None)  # the preview's: models of the files not changed since
+    if validated is not None:
+        found = validated.get((doc.path, model))
+        if found is not None and found[0] is doc.data:
+            return found[1]
     try:
-        return model.model_validate(doc.data)
+        result = model.model_validate(doc.data)
     except ValidationError as exc:
         refused = [p.field for p in book.problems if p.path == doc.path and p.field]  # by the loader: said once
         book.problems.extend(p for p in _explain(doc, exc, model, book.root)
                              if not any(_within(p.field, field) for field in refused))
         return None
+    if validated is not None:
+        validated[(doc.path, model)] = (doc.data, result)
+    return result
 
 
 def _within(field: str, outer: str) -> bool:

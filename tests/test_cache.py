@@ -82,7 +82,7 @@ def test_problems_in_files_read_from_the_parse_cache_name_the_same_lines(tmp_pat
     result = handbook(root, "build", "--no-worksheets")
     assert result.exit_code == 1
     from_cache = [line for line in result.output.splitlines() if ": error: " in line]
-    assert any(line.startswith("handbook/cases/catalonia-1936.yaml:173:5: error: related[1]: ") for line in from_cache)
+    assert any(line.startswith("handbook/cases/catalonia-1936.yaml:177:5: error: related[1]: ") for line in from_cache)
     checked = handbook(root, "check")  # `check` parses every file
     assert from_cache == [line for line in checked.output.splitlines() if ": error: " in line]
 

@@ -48,6 +48,10 @@ class ParseCache:
         self.entries: dict[bytes, Any] = {}
         self.read: dict[str, tuple[str, bytes]] = {}  # (text, key) that `start` read, by the file as shown
         self.parsed: dict[bytes, Document] = {}  # parsed from the back by this process, positions and all
+        # (file, model) -> (its data, validated): set by the preview, whose files keep their data while unchanged
+        self.validated: dict[tuple[str, type], tuple[Any, Any]] | None = None
+        self.changed: set[str] = set()  # files parsed by `load` itself: for the preview, which parses in one
+        # process, the files new or changed since its last rendering
         self._split: Split | None = None  # the files being parsed by two processes
         self._met = False  # this process has parsed from the back until it met the other
         self.version = hashlib.blake2b(Path(load.__file__).read_bytes() + yaml.__version__.encode(),
@@ -100,6 +104,7 @@ class ParseCache:
             doc = Document(shown, self.entries[key], text=text)
         else:
             doc = load.parse_yaml(text, shown)  # a file that does not load raises here, and is not kept
+            self.changed.add(shown)
         self.used[key] = doc.data
         return doc
 
