@@ -26,8 +26,8 @@ from typing import Any
 from .errors import ContentError, HandbookError
 from .languages import chosen
 from .lock import held, serve_lock
-from .paths import FOLDERS
 from .parallel import end, fork
+from .paths import FOLDERS
 from .site import mkdocs_config, quiet_dirty_warning
 from .speed.trace import mark
 from .validate import Handbook, load_handbook
