@@ -178,7 +178,7 @@ class Workers:
         job = self._jobs.pop(pid)
         try:
             outcome: Outcome = self._connections[pid].recv()
-        except EOFError:
+        except (EOFError, ConnectionResetError):  # reset: it stopped while messages to it were unread
             code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
             self._connections.pop(pid).close()
             how = f"exit code {code}" if code >= 0 else f"killed by signal {-code}"
