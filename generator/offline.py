@@ -30,19 +30,24 @@ BUDGET = 8_000_000  # bytes kept on installation; a larger site keeps its shell,
 SHELL = (".css", ".js", ".json", ".svg", ".pagefind", ".pf_meta")  # what every page and a first search need
 
 
-def _files(folder: Path) -> list[str]:
-    """Every file of a language's site, '/'-separated and relative to it, in a stable order (not the worker)."""
+def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every file of a language's site, '/'-separated and relative to it, in a stable order (not the worker),
+    but for the folders `skip` names."""
     found = []
     for parent, dirs, names in os.walk(folder):
+        if parent == str(folder):
+            dirs[:] = [name for name in dirs if f"{name}/" not in skip]
         dirs.sort()
         base = Path(parent).relative_to(folder).as_posix()
         found += [name if base == "." else f"{base}/{name}" for name in sorted(names)]
     return [path for path in found if path != WORKER]
 
 
-def service_worker(root: Path, folder: Path) -> str:
-    """The worker for the language site in `folder`: its version, and the files kept on installation."""
-    files = _files(folder)
+def service_worker(root: Path, folder: Path, name: str = "", skip: tuple[str, ...] = ()) -> str:
+    """The worker for the language site in `folder`: its version, and the files kept on installation. Its caches
+    are named after the language (`name`, the folder's by default), so that the workers of two languages a reader
+    visited never delete each other's. The root's worker (`ROOT`) leaves the language folders (`skip`) alone."""
+    files = _files(folder, skip)
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.encode() + b"\0" + hashlib.sha256((folder / path).read_bytes()).digest())
@@ -52,13 +57,20 @@ def service_worker(root: Path, folder: Path) -> str:
     if sum((folder / path).stat().st_size for path in kept) > BUDGET:  # a phone should not fetch a whole large site
         kept = [path for path in kept if path.endswith(SHELL) or path.rpartition("/")[2] == "index.html"
                 or "/" not in path]
-    settings = json.dumps({"version": digest.hexdigest()[:16], "files": ["./", *kept]}, separators=(",", ":"))
+    settings = json.dumps({"name": name or folder.name, "version": digest.hexdigest()[:16], "files": ["./", *kept],
+                           "skip": list(skip)}, separators=(",", ":"))
     if TOKEN not in template:
         raise HandbookError(f"{TEMPLATE} must hold the line {TOKEN!r}: the build writes the version there")
     return template.replace(TOKEN, f"var OFFLINE = {settings};", 1)
 
 
+ROOT = "root"  # the name of the root page's worker: no language is called so
+
+
 def write_service_workers(root: Path, site: Path, langs: list[str]) -> None:
-    """Write `<lang>/sw.js` for each language built into `site`."""
+    """Write `<lang>/sw.js` for each language built into `site`, then the root's `sw.js`: it keeps the page that
+    leads to the languages (and the schemas), and leaves each language's folder to that language's worker."""
     for lang in langs:
         (site / lang / WORKER).write_text(service_worker(root, site / lang), encoding="utf-8")
+    languages = tuple(sorted(f"{folder.name}/" for folder in site.iterdir() if (folder / WORKER).is_file()))
+    (site / WORKER).write_text(service_worker(root, site, ROOT, languages), encoding="utf-8")

@@ -20,13 +20,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONTROLLED = "() => !!navigator.serviceWorker.controller"  # the worker is active and answers for the page
 CACHES = "() => caches.keys()"
+ENGLISH = "() => caches.keys().then(names => names.filter(name => name.startsWith('handbook-offline-en-')))"
 FETCH = """async href => { const r = await fetch(href); const b = new Uint8Array(await r.arrayBuffer());
     return [r.status, String.fromCharCode(...b.slice(0, 5))]; }"""
 
 
-def build(root: Path) -> None:
-    result = CliRunner().invoke(cli, ["--root", str(root), "build", "--jobs", "1", "--lang", "en"],
-                                catch_exceptions=False)
+def build(root: Path, *langs: str) -> None:
+    chosen = [option for lang in langs or ("en",) for option in ("--lang", lang)]
+    result = CliRunner().invoke(cli, ["--root", str(root), "build", "--jobs", "1", *chosen], catch_exceptions=False)
     assert result.exit_code == 0, result.output
 
 
@@ -81,7 +82,7 @@ def test_a_new_build_replaces_the_kept_pages_and_drops_the_old_cache(browser: An
     page.goto(f"{base}/en/cases/porto-alegre.html")
     page.wait_for_function(CONTROLLED)
     first = version(root)
-    assert page.evaluate(CACHES) == [f"handbook-offline-{first}"]
+    assert page.evaluate(ENGLISH) == [f"handbook-offline-en-{first}"]
 
     case = root / "handbook" / "cases" / "porto-alegre.yaml"
     case.write_text(case.read_text(encoding="utf-8").replace(
@@ -95,15 +96,48 @@ def test_a_new_build_replaces_the_kept_pages_and_drops_the_old_cache(browser: An
     page.evaluate("""() => navigator.serviceWorker.getRegistration().then(r => r.update())""")
     kept: list[str] = []
     for _ in range(100):  # the new worker takes over, then deletes the old build's cache
-        kept = page.evaluate(CACHES)
-        if kept == [f"handbook-offline-{second}"]:
+        kept = page.evaluate(ENGLISH)
+        if kept == [f"handbook-offline-en-{second}"]:
             break
         page.wait_for_timeout(200)
-    assert kept == [f"handbook-offline-{second}"]
+    assert kept == [f"handbook-offline-en-{second}"]
     context.set_offline(True)
     page.goto(f"{base}/en/cases/porto-alegre.html")
     assert page.locator("h1").inner_text() == "The participatory budget of Porto Alegre"
     context.close()
+
+
+def test_two_languages_keep_their_own_pages_and_the_root_page_leads_to_them_offline(browser: Any,
+                                                                                    tiny_handbook: Path) -> None:
+    """Each language's worker keeps its own cache (one deleting the other's would leave a reader of two languages
+    with nothing offline), and the root page, which leads to a language, is kept by a worker of its own."""
+    root = with_templates(tiny_handbook)
+    build(root, "en", "es")
+    with serve_folder(root / "site") as base:
+        context = browser.new_context(locale="es-ES")
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{base}/en/index.html")
+        page.wait_for_function(CONTROLLED)
+        page.goto(f"{base}/es/index.html")
+        page.wait_for_function(CONTROLLED)
+        names: list[str] = []
+        for _ in range(100):  # each worker activates, and deletes only its own older caches
+            names = sorted(page.evaluate(CACHES))
+            if len(names) == 3 and page.evaluate(f"() => navigator.serviceWorker.getRegistration('{base}/')"
+                                                 ".then(r => !!(r && r.active))"):
+                break
+            page.wait_for_timeout(200)
+        assert [name.rsplit("-", 1)[0] for name in names] == [
+            "handbook-offline-en", "handbook-offline-es", "handbook-offline-root"], names
+
+        context.set_offline(True)
+        page.goto(f"{base}/en/cases/porto-alegre.html")
+        assert page.locator("h1").inner_text() == "Participatory budgeting in Porto Alegre"
+        page.goto(f"{base}/")  # the root page, offline: it sends a Spanish reader to the Spanish site
+        page.wait_for_url(f"{base}/es/index.html")
+        assert page.locator("html").get_attribute("lang") == "es"
+        context.close()
 
 
 def test_a_large_site_keeps_its_shell_on_installation_and_the_rest_once_opened(tmp_path: Path) -> None:

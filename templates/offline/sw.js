@@ -1,4 +1,5 @@
-/* The handbook offline, once visited: a service worker for one language's site (its folder is its scope).
+/* The handbook offline, once visited: a service worker for one language's site (its folder is its scope), or
+   for the root page that leads to the languages.
    It asks only the site's own files, and keeps a copy of each answer in a cache named after this build, so a
    page, the search and a worksheet or book a reader opened keep working with the network off. On installation
    it also keeps every page and the search index. Pages come from the network first (a new build is seen at
@@ -7,7 +8,7 @@
    `handbook build` writes this build's version and file list into OFFLINE (generator/offline.py). */
 "use strict";
 var OFFLINE = HANDBOOK_OFFLINE;
-var PREFIX = "handbook-offline-";
+var PREFIX = "handbook-offline-" + OFFLINE.name + "-";  // this language's (or the root's) caches only
 var CACHE = PREFIX + OFFLINE.version;
 var SCOPE = new URL("./", self.location.href).href;
 
@@ -30,6 +31,9 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET" || request.url.indexOf(SCOPE) !== 0) return;  // the site's own files only
+  for (var i = 0; i < OFFLINE.skip.length; i++) {  // the root's worker: a language's folder is its own worker's
+    if (request.url.indexOf(SCOPE + OFFLINE.skip[i]) === 0) return;
+  }
   event.respondWith(fetch(request, { cache: "no-cache" }).then(function (response) {
     if (response.status === 200 && response.type === "basic") {  // not a part of a file (206), nor an error
       var copy = response.clone();
