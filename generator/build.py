@@ -154,7 +154,9 @@ def _sites(book: Handbook, langs: list[str], staging: Path, strict: bool, print_
         docs = book.root / "build" / lang / "docs"
         render = RenderJob(book, lang, docs, print_links, commands, fast.pages_kept(lang, docs))
         config = site.mkdocs_config(book, lang, book.root / "build", staging / lang)
+        mark(f"{lang}: render planned, config written")
         why = fast.prefill(book.root, lang, options, config, staging / lang, render.gone)
+        mark(f"{lang}: last site copied" if not why else f"{lang}: {why}")
         if not why:
             progress(f"  {lang}: building again only the pages that changed")
         elif lang in fast.shared and why != "no site to start from":

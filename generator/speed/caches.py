@@ -196,9 +196,13 @@ def prefill(cache: Path, shared: str, target: Path) -> bool:
     saved = _saved_key(cache)
     if not saved.get("shared") or saved.get("shared") != shared:
         return False
+    from ..search import FOLDER
+
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(cache / "site", target, copy_function=shutil.copy2)
+    search = str(cache / "site")  # its search index is not copied: every build writes it anew
+    shutil.copytree(cache / "site", target, copy_function=shutil.copy2,
+                    ignore=lambda folder, names: [FOLDER] if folder == search and FOLDER in names else [])
     return True
 
 
