@@ -81,7 +81,7 @@ class _PreviewIndex:
                     return
                 (site, lang), self._wanted = self._wanted, None
             try:
-                index_site(site, lang)
+                index_site(site, lang, background=True)
             except HandbookError as exc:
                 log.error(exc.message)
 
@@ -182,7 +182,8 @@ def on_post_build(config: Any) -> None:
     from generator.search import index_site
 
     if config.extra.get("handbook_serve"):  # the preview shows the page first; its search follows a moment later
-        _preview_index.want(site, config.theme["language"])
+        if not _rest:  # once the pages that show the saved files are built too
+            _preview_index.want(site, config.theme["language"])
     else:
         try:
             index_site(site, config.theme["language"])

@@ -45,15 +45,18 @@ def pagefind_binary() -> Path:
                             "installs it with the `pagefind[bin]` package") from None
 
 
-def index_site(site: Path, lang: str) -> None:
-    """Index the built site of one language into `site/pagefind/`, the same bytes from the same pages."""
+def index_site(site: Path, lang: str, background: bool = False) -> None:
+    """Index the built site of one language into `site/pagefind/`, the same bytes from the same pages.
+    `background`: at a lower priority, so that the preview's next build does not wait for the processor."""
     out = site / FOLDER
     if out.exists():
         shutil.rmtree(out)
     command = [str(pagefind_binary()), "--site", str(site), "--output-subdir", FOLDER, "--keep-index-url",
                "--force-language", lang.lower(), "--exclude-selectors", EXCLUDE, "--silent"]
     try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        nice = shutil.which("nice") if background else None  # POSIX systems have it
+        run = subprocess.run([nice, "-n", "10", *command] if nice else command, capture_output=True, text=True,
+                             timeout=600, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
         raise HandbookError(f"the {lang} search index could not be built: {exc}") from None
     if run.returncode != 0 or not (out / "pagefind.js").is_file():
