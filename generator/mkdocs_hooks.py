@@ -145,7 +145,37 @@ def on_files(files: Any, config: Any) -> Any:
 
     planned = set(job.streamed)  # the whole docs folder: what is on disk but not planned is left out
     docs = [Streamed(uri, config.docs_dir, config.site_dir, config.use_directory_urls) for uri in job.streamed]
+    from generator.search import Index, case_slug, part_count
+
+    parts = part_count(sum(case_slug(f.dest_uri) is not None for f in docs if f.is_documentation_page()))
+    if parts:  # the plan writes the pages of each part of the search index together (`search.write_order`)
+        _index[:] = [(Index(Path(config.site_dir), config.theme["language"]), parts)]
     return Files(docs + [f for f in files if f.src_dir != config.docs_dir and f.src_uri not in planned])
+
+
+# In `handbook build`, the search index of a large site is begun part by part while MkDocs writes the pages
+# (`search.Index.written`); else it is made once the site is written.
+_index: list[tuple[Any, int]] = []
+
+
+def on_build_error(error: Exception) -> None:
+    while _index:
+        _index.pop()[0].cancel()
+
+
+def on_post_template(output_content: str, template_name: str, config: Any) -> str:
+    """The sitemap lists the pages by address, whatever order MkDocs read them in (`search.write_order`)."""
+    if template_name != "sitemap.xml":
+        return output_content
+    entries = list(_SITEMAP_ENTRY.finditer(output_content))
+    if len(entries) < 2:
+        return output_content
+    ordered = sorted((m.group(0) for m in entries), key=lambda entry: _SITEMAP_LOC.search(entry).group(1))  # type: ignore[union-attr]
+    return (output_content[: entries[0].start()] + "\n    ".join(ordered) + output_content[entries[-1].end():])
+
+
+_SITEMAP_ENTRY = re.compile(r"<url>.*?</url>", re.S)
+_SITEMAP_LOC = re.compile(r"<loc>(.*?)</loc>", re.S)
 
 
 _server: list[Any] = []  # the preview's server
@@ -179,14 +209,15 @@ def on_post_build(config: Any) -> None:
     from mkdocs.exceptions import PluginError
 
     from generator.errors import HandbookError
-    from generator.search import index_site
+    from generator.search import Index
 
     if config.extra.get("handbook_serve"):  # the preview shows the page first; its search follows a moment later
         if not _rest:  # once the pages that show the saved files are built too
             _preview_index.want(site, config.theme["language"])
     else:
+        index = _index.pop()[0] if _index else Index(site, config.theme["language"])
         try:
-            index_site(site, config.theme["language"])
+            index.finish()
         except HandbookError as exc:
             raise PluginError(exc.message) from None
         mark("mkdocs: search index written")
@@ -257,6 +288,8 @@ def on_page_content(html_text: str, page: Any, config: Any, files: Any) -> str:
 
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     _built.append(page.file.src_uri)
+    if _index:  # the pages before this one are written
+        _index[0][0].written(page.file.dest_uri, _index[0][1])
     if page.title:
         page.title = html.escape(html.unescape(str(page.title)), quote=True)
     _alternates_of(config, page.url)

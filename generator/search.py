@@ -16,14 +16,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from .errors import HandbookError
+from .parallel import cores
 from .templating import translations
 
 FOLDER = "pagefind"
@@ -48,23 +51,220 @@ def pagefind_binary() -> Path:
 def index_site(site: Path, lang: str, background: bool = False) -> None:
     """Index the built site of one language into `site/pagefind/`, the same bytes from the same pages.
     `background`: at a lower priority, so that the preview's next build does not wait for the processor."""
-    out = site / FOLDER
-    if out.exists():
-        shutil.rmtree(out)
-    command = [str(pagefind_binary()), "--site", str(site), "--output-subdir", FOLDER, "--keep-index-url",
-               "--force-language", lang.lower(), "--exclude-selectors", EXCLUDE, "--silent"]
-    try:
-        nice = shutil.which("nice") if background else None  # POSIX systems have it
-        run = subprocess.run([nice, "-n", "10", *command] if nice else command, capture_output=True, text=True,
-                             timeout=600, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise HandbookError(f"the {lang} search index could not be built: {exc}") from None
-    if run.returncode != 0 or not (out / "pagefind.js").is_file():
-        said = (run.stderr or run.stdout).strip().splitlines()
-        raise HandbookError(f"the {lang} search index could not be built: {said[-1] if said else run.returncode}")
-    for name in UNUSED:
-        (out / name).unlink(missing_ok=True)
-    _stable_filters(out)
+    Index(site, lang, background).finish()
+
+
+# A large site's index is made in parts: the pages of cases go into parts of about `PART` pages each, by a hash
+# of their names (so a part holds the same pages from build to build, and an edit changes few parts), and every
+# other page (the home page, the indexes, recipes, toolkits, prose) into the main index, `pagefind/`. A part is
+# in `pagefind/part-NN/` and the search box merges it into the main index (Pagefind's `mergeIndex`, which
+# sorts the results of every part by score); `pagefind/parts.json` lists the parts, and holds a digest of the
+# pages each part (and the main index) was made from: a build indexes again only the parts whose pages changed.
+PART = 100
+MOST_PARTS = 16  # each part is a few more requests for a reader's first search
+PARTS_FILE = "parts.json"
+_MADE_BY = f"pagefind {PAGEFIND} --keep-index-url --exclude-selectors {EXCLUDE}"  # in every digest
+
+
+def case_slug(page: str) -> str | None:
+    """The case a page of the built site tells (`cases/<slug>.html`, or `cases/<slug>/index.html` with
+    directory URLs); None for any other page."""
+    folder, _, name = page.partition("/")
+    if folder != "cases" or name == "index.html":
+        return None
+    if name.endswith("/index.html") and name.count("/") == 1:
+        return name[: -len("/index.html")]
+    return name[: -len(".html")] if "/" not in name and name.endswith(".html") else None
+
+
+def part_count(cases: int) -> int:
+    """How many parts hold the pages of `cases` cases: none (they are in the main index) for a small site."""
+    return 0 if cases <= PART else min(MOST_PARTS, -(-cases // PART))
+
+
+def part_of(slug: str | None, parts: int) -> str:
+    """The part of the index a page goes to: "" (the main index) or "part-NN"."""
+    if slug is None or not parts:
+        return ""
+    return f"part-{int.from_bytes(hashlib.sha256(slug.encode()).digest()[:8], 'big') % parts + 1:02d}"
+
+
+def write_order(plan: list[str]) -> list[str]:
+    """A language's `docs/` files (`render.Renderer.plan`) in the order that writes the pages of each part of the
+    index together, part after part, then the rest in the plan's order: the part's index can then be made while
+    MkDocs writes the next part (`Index.written`). The site is the same in any order."""
+    slugs = {path: path[len("cases/"):-len(".md")] if page_kind(path) == "case" else None for path in plan}
+    parts = part_count(sum(slug is not None for slug in slugs.values()))
+    if not parts:
+        return plan
+    return sorted(plan, key=lambda path: part_of(slugs[path], parts) or "~")
+
+
+def pages_of(site: Path) -> dict[str, list[str]]:
+    """Every page of a language's built site by the part of the index it goes to ("" for the main index)."""
+    pages = []
+    for parent, dirs, names in os.walk(site):
+        if parent == str(site):
+            dirs[:] = [name for name in dirs if name != FOLDER]
+        base = Path(parent).relative_to(site).as_posix()
+        pages += [name if base == "." else f"{base}/{name}" for name in names if name.endswith(".html")]
+    slugs = {page: case_slug(page) for page in sorted(pages)}
+    parts = part_count(sum(slug is not None for slug in slugs.values()))
+    found: dict[str, list[str]] = {"": []}
+    for page, slug in slugs.items():
+        found.setdefault(part_of(slug, parts), []).append(page)
+    return found
+
+
+class Index:
+    """One language's search index, made part by part: `written` starts a part's index as soon as MkDocs has
+    written its pages (a first build, `mkdocs_hooks.on_page_context`); `finish` makes the parts still to make,
+    keeps those whose pages did not change, and puts every new part in place."""
+
+    def __init__(self, site: Path, lang: str, background: bool = False) -> None:
+        self.site, self.lang, self.background = site, lang, background
+        self.out = site / FOLDER
+        self._started: dict[str, tuple[str, subprocess.Popen[bytes], Path]] = {}
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._part = ""  # the part whose pages MkDocs is writing
+        self._pages: dict[str, list[str]] = {}
+
+    def written(self, page: str, parts: int) -> None:
+        """MkDocs is about to write `page` (a path in the site) of a site of `parts` parts: the pages written before
+        it are on disk. Once MkDocs goes on to another part, the index of the part it left is begun."""
+        part = part_of(case_slug(page), parts)
+        if part != self._part and self._part and self._part not in self._started:
+            self._start(self._part, self._pages[self._part])
+        self._part = part
+        self._pages.setdefault(part, []).append(page)
+
+    def _start(self, part: str, pages: list[str]) -> None:
+        work = Path(tempfile.mkdtemp(prefix=f".search-{self.lang}-", dir=self.site.parent))
+        try:
+            self._started[part] = (self._digest(pages), self._run(pages, work), work)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+
+    def _digest(self, pages: list[str]) -> str:
+        digest = hashlib.sha256(f"{_MADE_BY} {self.lang}".encode())
+        for page in sorted(pages):
+            digest.update(page.encode() + b"\0" + hashlib.sha256((self.site / page).read_bytes()).digest())
+        return digest.hexdigest()[:32]
+
+    def _run(self, pages: list[str] | None, work: Path) -> subprocess.Popen[bytes]:
+        """Start Pagefind on `pages` (linked into `work`), or on the whole site (None), writing into `work/index`."""
+        site = self.site
+        if pages is not None:
+            site = work / "pages"
+            for page in pages:
+                (site / page).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(self.site / page, site / page)
+                except OSError:  # a file system without hard links
+                    shutil.copyfile(self.site / page, site / page)
+        command = [str(pagefind_binary()), "--site", str(site), "--output-path", str(work / "index"),
+                   "--keep-index-url", "--force-language", self.lang.lower(), "--exclude-selectors", EXCLUDE,
+                   "--silent"]
+        nice = shutil.which("nice") if self.background else None  # POSIX systems have it
+        try:
+            with open(work / "said.txt", "wb") as said:
+                process = subprocess.Popen([nice, "-n", "10", *command] if nice else command, stdout=said,
+                                           stderr=subprocess.STDOUT)
+        except OSError as exc:
+            raise HandbookError(f"the {self.lang} search index could not be built: {exc}") from None
+        self._processes.append(process)
+        return process
+
+    def cancel(self) -> None:
+        """Stop the parts begun (the build failed)."""
+        self._end(lambda works: None)
+
+    def finish(self) -> None:
+        """Make every part of the index whose pages changed (or that none made yet), and put them in place."""
+        self._end(self._finish)
+
+    def _end(self, step: Any) -> None:
+        works = [work for _, _, work in self._started.values()]
+        try:
+            step(works)
+        finally:
+            for process in self._processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            for work in works:
+                shutil.rmtree(work, ignore_errors=True)
+            self._started.clear()
+            self._processes.clear()
+
+    def _finish(self, works: list[Path]) -> None:
+        plan = pages_of(self.site)
+        wanted = {part: self._digest(pages) for part, pages in plan.items()}
+        kept = self._kept()
+        (self.out / PARTS_FILE).unlink(missing_ok=True)  # until every part is in place: a stop makes all anew
+        ready: dict[str, Path] = {}
+        waiting = [(part, process, work) for part, (digest, process, work) in self._started.items()
+                   if wanted.get(part) == digest]
+        to_make = [part for part in plan if kept.get(part) != wanted[part]
+                   and not any(part == started for started, _, _ in waiting)]
+        running = len([1 for _, process, _ in waiting if process.poll() is None])
+        while to_make or waiting:
+            while to_make and running < cores():
+                part = to_make.pop(0)
+                work = Path(tempfile.mkdtemp(prefix=f".search-{self.lang}-", dir=self.site.parent))
+                works.append(work)
+                waiting.append((part, self._run(plan[part] if len(plan) > 1 else None, work), work))
+                running += 1
+            part, process, work = waiting.pop(0)
+            try:
+                code = process.wait(timeout=600)
+            except subprocess.TimeoutExpired:
+                raise HandbookError(f"the {self.lang} search index could not be built: Pagefind took over 10 "
+                                    "minutes") from None
+            if code != 0 or not (work / "index" / "pagefind-entry.json").is_file():
+                said = (work / "said.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                raise HandbookError(f"the {self.lang} search index could not be built: "
+                                    f"{said[-1] if said else process.returncode}")
+            running -= 1
+            ready[part] = work / "index"
+        for part, index in sorted(ready.items()):
+            self._put(part, index)
+        for old in self.out.glob("part-*"):
+            if old.name not in plan:
+                shutil.rmtree(old)
+        (self.out / PARTS_FILE).write_text(json.dumps(
+            {"parts": [f"{part}/" for part in sorted(plan) if part], "digests": dict(sorted(wanted.items()))},
+            indent=1) + "\n", encoding="utf-8")
+
+    def _kept(self) -> dict[str, str]:
+        """The digests of the parts the index folder holds, as the build that made them wrote them."""
+        try:
+            digests = json.loads((self.out / PARTS_FILE).read_text(encoding="utf-8"))["digests"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+        if not isinstance(digests, dict):
+            return {}
+        return {part: digest for part, digest in digests.items()
+                if (self.out / part / "pagefind-entry.json").is_file()}
+
+    def _put(self, part: str, index: Path) -> None:
+        """Put a newly made part (or the main index) in place, without Pagefind's files the site does not use."""
+        for name in UNUSED + ((("pagefind.js",) + tuple(p.name for p in index.glob("wasm.*"))) if part else ()):
+            (index / name).unlink(missing_ok=True)
+        _stable_filters(index)
+        if part:
+            shutil.rmtree(self.out / part, ignore_errors=True)
+            self.out.mkdir(parents=True, exist_ok=True)
+            os.replace(index, self.out / part)
+            return
+        if self.out.exists():
+            for old in self.out.iterdir():
+                if not old.name.startswith("part-") and old.name != PARTS_FILE:
+                    shutil.rmtree(old) if old.is_dir() else old.unlink()
+        self.out.mkdir(parents=True, exist_ok=True)
+        for new in index.iterdir():
+            os.replace(new, self.out / new.name)
 
 
 # Pagefind 1.5 writes a facet's values, and the list of facets in its meta file, in an order that changes from run

@@ -68,11 +68,13 @@ def tree_digest(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def search_pages(site: Path) -> dict[str, dict]:
-    """What a language's search index (`site/pagefind/`, generator/search.py) holds for each page, by its address
-    in the site (`cases/mondragon.html`): `content` (its text), `meta` (title, kind) and `filters` (its facets)."""
+def search_pages(site: Path, index: str | None = None) -> dict[str, dict]:
+    """What a language's search index (`site/pagefind/` and its parts, generator/search.py) holds for each page,
+    by its address in the site (`cases/mondragon.html`): `content` (its text), `meta` (title, kind) and `filters`
+    (its facets). `index`: only the index in that folder of the site (`pagefind`, `pagefind/part-01`)."""
     pages = {}
-    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+    folders = [site / index] if index else [site / "pagefind", *sorted((site / "pagefind").glob("part-*"))]
+    for path in [path for folder in folders for path in sorted((folder / "fragment").glob("*.pf_fragment"))]:
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd"), path
         fragment = json.loads(data[len(b"pagefind_dcd"):])

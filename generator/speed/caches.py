@@ -200,9 +200,16 @@ def prefill(cache: Path, shared: str, target: Path) -> bool:
 
     if target.exists():
         shutil.rmtree(target)
-    search = str(cache / "site")  # its search index is not copied: every build writes it anew
+    site = str(cache / "site")
     shutil.copytree(cache / "site", target, copy_function=shutil.copy2,
-                    ignore=lambda folder, names: [FOLDER] if folder == search and FOLDER in names else [])
+                    ignore=lambda folder, names: [FOLDER] if folder == site and FOLDER in names else [])
+    # the search index is linked, not copied: the build replaces the parts whose pages changed, and never
+    # writes into a file of it (`search.Index`)
+    if (cache / "site" / FOLDER).is_dir():
+        try:
+            shutil.copytree(cache / "site" / FOLDER, target / FOLDER, copy_function=os.link)
+        except (OSError, shutil.Error):
+            shutil.rmtree(target / FOLDER, ignore_errors=True)
     return True
 
 

@@ -141,6 +141,10 @@ class Workers:
                 else:
                     self._submit(pid, job)
                 continue
+            from ..search import write_order
+
+            # each part of a large site's search index is written together, and indexed while MkDocs goes on
+            language.render.plan = write_order(language.render.plan)
             job = Job(language.lang, str(language.config), strict, env, language.render.plan)
             streamed.append((language.render, self._submit(pid, job)))
         _take_turns(streamed)

@@ -24,9 +24,19 @@
     if (!loading) {
       var script = new URL(dialog.getAttribute("data-pagefind"), location.href).href;
       var base = new URL(dialog.getAttribute("data-base"), location.href).pathname;
+      var options = { baseUrl: base, excerptLength: 24 };
       loading = import(script).then(function (module) {
-        return module.options({ baseUrl: base, noWorker: true, excerptLength: 24 }).then(function () {
+        return module.options({ baseUrl: base, noWorker: true, excerptLength: options.excerptLength }).then(function () {
           return module.init();
+        }).then(function () {
+          // a large site's index comes in parts (generator/search.py): each is merged into the main one
+          return fetch(new URL("parts.json", script).href).then(function (response) {
+            return response.ok ? response.json() : { parts: [] };
+          }).then(function (found) {
+            return Promise.all((found.parts || []).map(function (part) {
+              return module.mergeIndex(new URL(part, script).pathname, options);
+            }));
+          });
         }).then(function () { return module; });
       });
       loading.catch(function () { loading = null; });  // a failed load is tried again by the next query
