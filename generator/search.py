@@ -6,6 +6,9 @@ It stems every language the handbook publishes that it knows (en, es, pt, ca and
 another it still finds whole words. The search box is ours (templates/assets/search.js), built on Pagefind's
 JavaScript API, so Pagefind's own UI files are not shipped.
 
+A site of more than `PART` cases gets its index in parts, so that a build after an edit makes again only the parts
+whose pages changed, and a first build makes each part while MkDocs writes the next (`Index`, below).
+
 What is indexed: the body of each page (`data-pagefind-body`, templates/overrides/main.html) without what is
 marked `data-search-exclude` (the case filter, the contents, the lists of cards); each page's kind and, for a
 case, its sector, model, scale and country, are facets (`search_marks` writes them into the page).
