@@ -34,6 +34,9 @@ OFF = {
                     "s.start = no_parse_cache"),
     "reuse": "import generator.speed as s; s.Speed.reuse = lambda self, *args: None",
     "gc": "import contextlib, generator.speed as s; s.Speed.loading = lambda self: contextlib.nullcontext()",
+    # imported before the workers fork, so that they have the patch too
+    "early index": "import generator.search as g; g.Index.written = lambda self, page, parts: None",
+    "kept parts": "import generator.search as g; g.Index._kept = lambda self: {}",
 }
 
 
@@ -69,6 +72,8 @@ def measure(cases: int, repeat: int) -> list[tuple[str, str, str, str]]:
             take("first, --jobs 1", build(root, jobs=True))
             clean(root)
             take("first, no speed layer", build(root, "everything"))
+            clean(root)
+            take("first, index at the end", build(root, "early index"))
             build(root)  # a site and caches to start from
             edit_one_case(root, n)
             take("edit", build(root))
@@ -78,6 +83,8 @@ def measure(cases: int, repeat: int) -> list[tuple[str, str, str, str]]:
             take("edit, no parse cache", build(root, "parse cache"))
             edit_one_case(root, n + 300)
             take("edit, gc left on", build(root, "gc"))
+            edit_one_case(root, n + 400)
+            take("edit, every part indexed", build(root, "kept parts"))
             take("unchanged", build(root))
             take("unchanged, no reuse", build(root, "reuse"))
     b = {name: min(values) for name, values in times.items()}
@@ -86,10 +93,14 @@ def measure(cases: int, repeat: int) -> list[tuple[str, str, str, str]]:
          f"{b['first']:.2f} s", f"{b['first, --jobs 1']:.2f} s (`--jobs 1`)"),
         ("the whole speed layer (`build(fast=False)`)", "a first build", f"{b['first']:.2f} s",
          f"{b['first, no speed layer']:.2f} s"),
+        ("each part of the search index made while MkDocs writes the next (`search.write_order`, `Index.written`)",
+         "a first build", f"{b['first']:.2f} s", f"{b['first, index at the end']:.2f} s"),
         ("MkDocs builds only the pages whose Markdown changed (`Speed.prefill`, `caches.shared_key`)",
          "after editing one case", f"{b['edit']:.2f} s", f"{b['edit, no dirty']:.2f} s"),
         ("files not parsed again (`caches.ParseCache`)", "after editing one case", f"{b['edit']:.2f} s",
          f"{b['edit, no parse cache']:.2f} s"),
+        ("only the parts of the search index whose pages changed made again (`search.Index`)",
+         "after editing one case", f"{b['edit']:.2f} s", f"{b['edit, every part indexed']:.2f} s"),
         ("the cycle collector quiet while loading (`speed.quiet_gc`)", "after editing one case",
          f"{b['edit']:.2f} s", f"{b['edit, gc left on']:.2f} s"),
         ("a language not built again when nothing changed (`Speed.reuse`)", "nothing changed",

@@ -57,14 +57,17 @@ def index_site(site: Path, lang: str, background: bool = False) -> None:
     Index(site, lang, background).finish()
 
 
-# A large site's index is made in parts: the pages of cases go into parts of about `PART` pages each, by a hash
-# of their names (so a part holds the same pages from build to build, and an edit changes few parts), and every
-# other page (the home page, the indexes, recipes, toolkits, prose) into the main index, `pagefind/`. A part is
-# in `pagefind/part-NN/` and the search box merges it into the main index (Pagefind's `mergeIndex`, which
-# sorts the results of every part by score); `pagefind/parts.json` lists the parts, and holds a digest of the
-# pages each part (and the main index) was made from: a build indexes again only the parts whose pages changed.
-PART = 100
-MOST_PARTS = 16  # each part is a few more requests for a reader's first search
+# A large site's index is made in parts: the pages of cases go into `PARTS` parts by a hash of their names (so a
+# part holds the same pages from build to build, and an edit changes one part), and every other page (the home
+# page, the indexes, recipes, toolkits, prose) into the main index, `pagefind/`. A part is in
+# `pagefind/part-NN/` and the search box merges it into the main index (Pagefind's `mergeIndex`, which sorts the
+# results of every part by score); `pagefind/parts.json` lists the parts, and holds a digest of the pages each
+# part (and the main index) was made from: a build indexes again only the parts whose pages changed.
+# Each index costs a reader's query one more chunk (about 12 KB at 1,000 cases): with ten parts of 100 cases, a
+# further query fetched 157 KB where one index fetched 25 KB (benchmarks/README.md, "search"); two parts and the
+# main index keep it under 50 KB.
+PART = 100  # a site with more cases than this gets its index in parts
+PARTS = 2
 PARTS_FILE = "parts.json"
 _MADE_BY = f"pagefind {PAGEFIND} --keep-index-url --exclude-selectors {EXCLUDE}"  # in every digest
 
@@ -82,7 +85,7 @@ def case_slug(page: str) -> str | None:
 
 def part_count(cases: int) -> int:
     """How many parts hold the pages of `cases` cases: none (they are in the main index) for a small site."""
-    return 0 if cases <= PART else min(MOST_PARTS, -(-cases // PART))
+    return 0 if cases <= PART else PARTS
 
 
 def part_of(slug: str | None, parts: int) -> str:

@@ -1,5 +1,5 @@
 """A large site's search index comes in parts (generator/search.py): the pages of cases are split by a hash of
-their names into parts of about 100 pages, each its own Pagefind index in `pagefind/part-NN/`, and every other
+their names into two parts, each its own Pagefind index in `pagefind/part-NN/`, and every other
 page is in the main index; the search box merges the parts (templates/assets/search.js).
 
 Here a handbook of 150 cases (the real ones and variants of them, as `benchmarks/build.py` makes them) has two
