@@ -1,7 +1,7 @@
 """Each language's search index: Pagefind, run on the language's built site, writes `<lang>/pagefind/`.
 
 Pagefind splits the index into chunks, and a reader's browser fetches only the chunks a query needs (about
-160 KB for a first search of a 1,000-case handbook, where Material's search fetched its whole 11.6 MB index).
+200 KB for a first search of a 1,000-case handbook, where Material's search fetched its whole 12.3 MB index).
 It stems every language the handbook publishes that it knows (en, es, pt, ca and most European languages); for
 another it still finds whole words. The search box is ours (templates/assets/search.js), built on Pagefind's
 JavaScript API, so Pagefind's own UI files are not shipped.
@@ -147,7 +147,8 @@ class Index:
     def _start(self, part: str, pages: list[str]) -> None:
         work = Path(tempfile.mkdtemp(prefix=f".search-{self.lang}-", dir=self.site.parent))
         try:
-            self._started[part] = (self._digest(pages), self._run(pages, work), work)
+            # at a lower priority: MkDocs, still writing, keeps its core
+            self._started[part] = (self._digest(pages), self._run(pages, work, nice=True), work)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
@@ -158,7 +159,7 @@ class Index:
             digest.update(page.encode() + b"\0" + hashlib.sha256((self.site / page).read_bytes()).digest())
         return digest.hexdigest()[:32]
 
-    def _run(self, pages: list[str] | None, work: Path) -> subprocess.Popen[bytes]:
+    def _run(self, pages: list[str] | None, work: Path, nice: bool = False) -> subprocess.Popen[bytes]:
         """Start Pagefind on `pages` (linked into `work`), or on the whole site (None), writing into `work/index`."""
         site = self.site
         if pages is not None:
@@ -172,10 +173,10 @@ class Index:
         command = [str(pagefind_binary()), "--site", str(site), "--output-path", str(work / "index"),
                    "--keep-index-url", "--force-language", self.lang.lower(), "--exclude-selectors", EXCLUDE,
                    "--silent"]
-        nice = shutil.which("nice") if self.background else None  # POSIX systems have it
+        lower = shutil.which("nice") if self.background or nice else None  # POSIX systems have it
         try:
             with open(work / "said.txt", "wb") as said:
-                process = subprocess.Popen([nice, "-n", "10", *command] if nice else command, stdout=said,
+                process = subprocess.Popen([lower, "-n", "10", *command] if lower else command, stdout=said,
                                            stderr=subprocess.STDOUT)
         except OSError as exc:
             raise HandbookError(f"the {self.lang} search index could not be built: {exc}") from None

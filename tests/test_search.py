@@ -39,7 +39,8 @@ DESKTOP = {"width": 1280, "height": 900}
 FIRST_SEARCH = 300_000  # bytes, from an empty cache (issue 20's bound; at 1,000 cases: benchmarks/search.py)
 # A further query fetches an index chunk and the fragments of the results it shows. Pagefind's chunks hold more
 # words each in a small site: here a chunk is about 32 KB, so a query in a new chunk costs about 55 KB, where at
-# 1,000 cases it costs 16 to 30 KB (benchmarks/README.md, "search"; the issue's aim, 50 KB, is for that size).
+# 1,000 cases, where its index is in three parts, it costs 26 to 43 KB (benchmarks/README.md, "search"; the issue's
+# aim, 50 KB, is for that size).
 FURTHER_QUERY = 60_000
 
 

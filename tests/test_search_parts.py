@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_search import DESKTOP, search, shown, status
+from test_search import DESKTOP, FIRST_SEARCH, FURTHER_QUERY, search, search_bytes, shown, status
 
 from sitebuild import REPO, handbook, search_pages, serve_folder, tree_digest
 
@@ -116,6 +116,15 @@ def test_a_reader_searches_every_part_at_once(browser: Any, large: Path) -> None
         countries = set(page.eval_on_selector_all("select[name=country] option", "os => os.map(o => o.value)"))
         assert countries == {""} | {c for entry in index.values() for c in entry["filters"].get("country", [])}
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_search_of_three_indexes_still_fetches_little(browser: Any, large: Path) -> None:
+    with serve_folder(large / "site") as base:
+        first, further = search_bytes(browser, base, ["Mondragon", "budget"])
+    assert 0 < first <= FIRST_SEARCH, f"the first search fetched {first:,} bytes"
+    assert 0 < further <= FURTHER_QUERY, f"a further query fetched {further:,} bytes"
 
 
 @pytest.mark.slow
