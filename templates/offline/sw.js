@@ -12,11 +12,15 @@ var PREFIX = "handbook-offline-" + OFFLINE.name + "-";  // this language's (or t
 var CACHE = PREFIX + OFFLINE.version;
 var SCOPE = new URL("./", self.location.href).href;
 
+function keep(cache, path, tries) {  // a file that fails is asked once more; one that fails again is kept when opened
+  return cache.add(new Request(new URL(path, SCOPE).href, { cache: "no-cache" })).catch(function () {
+    if (tries > 1) return keep(cache, path, tries - 1);
+  });
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return Promise.all(OFFLINE.files.map(function (path) {
-      return cache.add(new Request(new URL(path, SCOPE).href, { cache: "no-cache" })).catch(function () {});
-    }));
+    return Promise.all(OFFLINE.files.map(function (path) { return keep(cache, path, 2); }));
   }).then(function () { return self.skipWaiting(); }));
 });
 
