@@ -25,6 +25,9 @@ FETCH = """async href => { const r = await fetch(href); const b = new Uint8Array
     return [r.status, String.fromCharCode(...b.slice(0, 5))]; }"""
 
 
+KEPT = "name => caches.open(name).then(cache => cache.keys()).then(requests => requests.map(r => r.url))"
+
+
 def build(root: Path, *langs: str) -> None:
     chosen = [option for lang in langs or ("en",) for option in ("--lang", lang)]
     result = CliRunner().invoke(cli, ["--root", str(root), "build", "--jobs", "1", *chosen], catch_exceptions=False)
@@ -122,15 +125,21 @@ def test_two_languages_keep_their_own_pages_and_the_root_page_leads_to_them_offl
         page.goto(f"{base}/es/index.html")
         page.wait_for_function(CONTROLLED)
         names: list[str] = []
-        for _ in range(100):  # each worker activates, and deletes only its own older caches
+        active = (f"() => Promise.all(['{base}/', '{base}/en/', '{base}/es/'].map(u => navigator.serviceWorker"
+                  ".getRegistration(u).then(r => !!(r && r.scope === u && r.active)))).then(all => all.every(Boolean))")
+        for _ in range(100):  # each worker activates (its files kept), and deletes only its own older caches
             names = sorted(page.evaluate(CACHES))
-            if len(names) == 3 and page.evaluate(f"() => navigator.serviceWorker.getRegistration('{base}/')"
-                                                 ".then(r => !!(r && r.active))"):
+            # a cache is there as soon as its worker starts to install, and a folder without a worker of its own
+            # is in the root worker's scope: each worker is asked for by its own scope
+            if len(names) == 3 and page.evaluate(active):
                 break
             page.wait_for_timeout(200)
         assert [name.rsplit("-", 1)[0] for name in names] == [
             "handbook-offline-en", "handbook-offline-es", "handbook-offline-root"], names
 
+        kept = {name.rsplit("-", 1)[0]: page.evaluate(KEPT, name) for name in names}
+        assert f"{base}/es/index.html" in kept["handbook-offline-es"], kept
+        assert f"{base}/" in kept["handbook-offline-root"], kept
         context.set_offline(True)
         page.goto(f"{base}/en/cases/porto-alegre.html")
         assert page.locator("h1").inner_text() == "Participatory budgeting in Porto Alegre"
