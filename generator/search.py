@@ -7,7 +7,7 @@ another it still finds whole words. The search box is ours (templates/assets/sea
 JavaScript API, so Pagefind's own UI files are not shipped.
 
 A site of more than `PART` cases gets its index in parts, so that a build after an edit makes again only the parts
-whose pages changed, and a first build makes each part while MkDocs writes the next (`Index`, below).
+whose indexed text changed, and a first build makes each part while MkDocs writes the next (`Index`, below).
 
 What is indexed: the body of each page (`data-pagefind-body`, templates/overrides/main.html) without what is
 marked `data-search-exclude` (the case filter, the contents, the lists of cards); each page's kind and, for a
@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -62,7 +63,8 @@ def index_site(site: Path, lang: str, background: bool = False) -> None:
 # page, the indexes, recipes, toolkits, prose) into the main index, `pagefind/`. A part is in
 # `pagefind/part-NN/` and the search box merges it into the main index (Pagefind's `mergeIndex`, which sorts the
 # results of every part by score); `pagefind/parts.json` lists the parts, and holds a digest of the pages each
-# part (and the main index) was made from: a build indexes again only the parts whose pages changed.
+# part (and the main index) was made from, without what the index leaves out of them (`indexed`): a build indexes
+# again only the parts whose indexed text changed.
 # Each index costs a reader's query one more chunk (about 12 KB at 1,000 cases): with ten parts of 100 cases, a
 # further query fetched 157 KB where one index fetched 25 KB (benchmarks/README.md, "search"); two parts and the
 # main index keep it under 50 KB.
@@ -122,10 +124,40 @@ def pages_of(site: Path) -> dict[str, list[str]]:
     return found
 
 
+_DIV = re.compile(rb'<div((?:\s+[^\s=>"]+(?:="[^"]*")?)*)\s*>')
+_ATTRIBUTE = re.compile(rb'\s+([^\s=>"]+)(?:="[^"]*")?')  # a name, and its value taken whole
+_EXCLUDED = EXCLUDE[1:-1].encode()  # data-search-exclude
+_DIGEST_OF = "pages without what is left out of the index"  # in every digest: digests of whole pages differ
+
+
+def indexed(page: bytes) -> bytes:
+    """A built page without what the search index leaves out of it, as far as it can be told without parsing
+    the page: from each `<div>` marked `data-search-exclude` to the first `</div>` after it, unless Pagefind's
+    own marks are in there. That is all of such a `<div>` when nothing in it is another `<div>` (the lists of
+    related cases, of the cases that cite a page, of the recipes to try, the case index's cards), and never more
+    than it.
+
+    A part's digest is made from these: editing a case's title changes the lists of the cases that cite it,
+    which the index leaves out, so their part of the index is kept."""
+    kept, at = [], 0
+    mark = page.find(_EXCLUDED)
+    while mark >= 0:
+        start = page.rfind(b"<", at, mark)
+        div = _DIV.match(page, start) if start >= 0 else None  # the tag the mark is in, if it is a <div>
+        end = page.find(b"</div>", div.end()) if div and div.end() > mark else -1
+        if (div and end >= 0 and _EXCLUDED in _ATTRIBUTE.findall(div.group(1))
+                and b"data-pagefind" not in page[div.end():end]):  # Pagefind's own marks it may read all the same
+            kept.append(page[at:div.start()])
+            at = end + len(b"</div>")
+        mark = page.find(_EXCLUDED, max(mark + 1, at))
+    kept.append(page[at:])
+    return b"".join(kept)
+
+
 class Index:
     """One language's search index, made part by part: `written` starts a part's index as soon as MkDocs has
     written its pages (a first build, `mkdocs_hooks.on_page_context`); `finish` makes the parts still to make,
-    keeps those whose pages did not change, and puts every new part in place."""
+    keeps those whose indexed text did not change, and puts every new part in place."""
 
     def __init__(self, site: Path, lang: str, background: bool = False) -> None:
         self.site, self.lang, self.background = site, lang, background
@@ -154,9 +186,9 @@ class Index:
             raise
 
     def _digest(self, pages: list[str]) -> str:
-        digest = hashlib.sha256(f"{_MADE_BY} {self.lang}".encode())
+        digest = hashlib.sha256(f"{_MADE_BY} {self.lang} {_DIGEST_OF}".encode())
         for page in sorted(pages):
-            digest.update(page.encode() + b"\0" + hashlib.sha256((self.site / page).read_bytes()).digest())
+            digest.update(page.encode() + b"\0" + hashlib.sha256(indexed((self.site / page).read_bytes())).digest())
         return digest.hexdigest()[:32]
 
     def _run(self, pages: list[str] | None, work: Path, nice: bool = False) -> subprocess.Popen[bytes]:
@@ -188,7 +220,7 @@ class Index:
         self._end(lambda works: None)
 
     def finish(self) -> None:
-        """Make every part of the index whose pages changed (or that none made yet), and put them in place."""
+        """Make every part of the index whose indexed text changed (or that none made yet), and put them in place."""
         self._end(self._finish)
 
     def _end(self, step: Any) -> None:

@@ -46,13 +46,18 @@ def test_an_edit_builds_only_what_changed_and_makes_the_site_a_first_build_makes
     title = re.search(r"^title: (.+)$", mondragon, re.M)
     assert title is not None
     _edit(cases / "mondragon.yaml", title.group(0), "title: Mondragon, edited between two builds")
-    _edit(cases / "kibbutz.yaml", "  From Degania in 1910,", "  Edited summary. From Degania in 1910,")
     output = _build(root)
     assert "en: building again only the pages that changed" in output, output
     page = (root / "site" / "en" / "cases" / "mondragon.html").read_text(encoding="utf-8")
     assert "Mondragon, edited between two builds" in page
+    _same_as_a_first_build(root, tmp_path, "fresh-title")
+
+    # an edit of a page's body alone (not its title): the search index must be made again for it
+    _edit(cases / "kibbutz.yaml", "  From Degania in 1910,", "  Edited summary. From Degania in 1910,")
+    output = _build(root)
+    assert "en: building again only the pages that changed" in output, output
     assert "Edited summary." in (root / "site" / "en" / "cases" / "index.html").read_text(encoding="utf-8")
-    _same_as_a_first_build(root, tmp_path, "fresh-content")
+    _same_as_a_first_build(root, tmp_path, "fresh-summary")
 
     vocabulary = root / "handbook" / "vocabulary.yaml"
     _edit(vocabulary, "{en: Worker cooperative,", "{en: Worker-owned cooperative,")

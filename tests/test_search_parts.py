@@ -141,31 +141,63 @@ def test_a_build_with_mkdocs_in_its_own_process_makes_the_same_site_as_one_proce
 
 
 @pytest.mark.slow
-def test_an_edit_indexes_again_only_the_part_of_its_page_and_the_main_index(tmp_path: Path) -> None:
+def test_an_edit_indexes_again_only_the_part_of_its_page(tmp_path: Path) -> None:
+    """Editing a case's title changes the pages that list it too: the other part's case pages that cite it, the
+    case index's cards, the recipes it tried. The index leaves those lists out, so only the edited case's part is
+    made again; and the site is the same as a first build of the edited handbook, its index included."""
     root = _large(tmp_path / "edited")  # built where it is edited: a build from a moved folder builds everything
     result = handbook(root, "build", "--no-worksheets")
     assert result.exit_code == 0, result.output
     site = root / "site" / "en"
     before = tree_digest(site / "pagefind")
     digests = json.loads((site / "pagefind" / "parts.json").read_text(encoding="utf-8"))["digests"]
-    case = sorted((root / "handbook" / "cases").glob("mondragon-*.yaml"))[0]  # a variant: no page cites it
-    page = f"cases/{case.stem}.html"
-    part = next(p for p, pages in parts_of(site).items() if page in pages)
+    parts = parts_of(site)
+    # a variant case that a case page of the other part lists (under "Cited by")
+    for case in sorted((root / "handbook" / "cases").glob("*-0*.yaml")):
+        page = f"cases/{case.stem}.html"
+        part = next(p for p, pages in parts.items() if page in pages)
+        other = "part-02" if part == "part-01" else "part-01"
+        citing = sorted(p for p in parts[other] if f'href="{case.stem}.html"' in (site / p).read_text("utf-8"))
+        if citing:
+            break
+    else:
+        pytest.fail("no case is listed by a page of the other part")
     text = case.read_text(encoding="utf-8")
     title = yaml.safe_load(text)["title"]
     case.write_text(text.replace(title, "A kitchen run by its workers", 1), encoding="utf-8")
     result = handbook(root, "build", "--no-worksheets")
     assert result.exit_code == 0, result.output
     assert "building again only the pages that changed" in result.output
+    for listing in (citing[0], "cases/index.html"):
+        assert "A kitchen run by its workers" in (site / listing).read_text(encoding="utf-8"), listing
     after = tree_digest(site / "pagefind")
     now = json.loads((site / "pagefind" / "parts.json").read_text(encoding="utf-8"))["digests"]
-    assert {p for p in now if now[p] != digests[p]} == {"", part}
-    other = "part-02" if part == "part-01" else "part-01"
-    assert {k: v for k, v in after.items() if k.startswith(f"{other}/")} == \
-        {k: v for k, v in before.items() if k.startswith(f"{other}/")}
-    assert search_pages(site, f"pagefind/{part}")[page]["meta"]["title"] == \
-        "A kitchen run by its workers"
+    assert {p for p in now if now[p] != digests[p]} == {part}
+    assert {k: v for k, v in after.items() if not k.startswith(f"{part}/") and k != "parts.json"} == \
+        {k: v for k, v in before.items() if not k.startswith(f"{part}/") and k != "parts.json"}
+    assert search_pages(site, f"pagefind/{part}")[page]["meta"]["title"] == "A kitchen run by its workers"
     fresh = sources(root, tmp_path / "fresh")
     result = handbook(fresh, "build", "--no-worksheets")
     assert result.exit_code == 0, result.output
     assert tree_digest(fresh / "site") == tree_digest(root / "site")
+
+
+def test_a_part_is_digested_without_what_the_index_leaves_out_and_never_more() -> None:
+    """What `search.indexed` keeps of a page decides whether a part is made again: it may keep too much (the part
+    is made again for nothing), never too little (the part would be kept with old text)."""
+    from generator.search import indexed
+
+    page = (b'<h1>Kept</h1><div data-search-exclude=""><h2>Cited by</h2><ul><li>Old title</li></ul></div>'
+            b'<p>kept</p>')
+    assert indexed(page) == b"<h1>Kept</h1><p>kept</p>"
+    nested = b'<div class="hb-cards" data-search-exclude=""><div>one</div><div>two</div></div><p>x</p>'
+    assert indexed(nested) == b"<div>two</div></div><p>x</p>", "only up to the first </div>"
+    for kept in (b'<div data-search-exclude=""><span data-pagefind-filter="sector">Health</span></div>',
+                 b'<div class="data-search-exclude">text</div>',
+                 b'<div class="a data-search-exclude">text</div>',
+                 b'<section data-search-exclude="">text</section>',
+                 b'<div data-search-exclude="">never closed',
+                 b'<p title="data-search-exclude">text</p>'):
+        assert indexed(kept) == kept
+    twice = b'<div data-search-exclude="">a</div>b<div id="x" data-search-exclude>c</div>d'
+    assert indexed(twice) == b"bd"
