@@ -99,7 +99,7 @@ def measure(cases: int, repeat: int) -> list[tuple[str, str, str, str]]:
          "after editing one case", f"{b['edit']:.2f} s", f"{b['edit, no dirty']:.2f} s"),
         ("files not parsed again (`caches.ParseCache`)", "after editing one case", f"{b['edit']:.2f} s",
          f"{b['edit, no parse cache']:.2f} s"),
-        ("only the parts of the search index whose pages changed made again (`search.Index`)",
+        ("only the parts of the search index whose indexed text changed made again (`search.Index`, `indexed`)",
          "after editing one case", f"{b['edit']:.2f} s", f"{b['edit, every part indexed']:.2f} s"),
         ("the cycle collector quiet while loading (`speed.quiet_gc`)", "after editing one case",
          f"{b['edit']:.2f} s", f"{b['edit, gc left on']:.2f} s"),
