@@ -199,3 +199,34 @@ def test_the_worksheets_command_writes_the_handouts_too(tiny: Path, handbook) ->
     assert result.exit_code == 0, result.output
     assert (tiny / "site" / "es" / "handouts" / "porto-alegre-a4.pdf").is_file()
     assert not (tiny / "site" / "es" / "handouts" / "porto-alegre-letter.pdf").exists()
+
+
+def test_a_source_is_never_split_between_two_pages(tiny: Path, tmp_path: Path, edit) -> None:
+    """A source and its address stay together on one side of the sheet: nobody types half an address. Sixty
+    sources of four lines make the list run over page breaks (an entry of two or three lines is never split
+    anyway: a page keeps at least two lines of a paragraph; four lines could go two and two)."""
+    case = tiny / "handbook" / "cases" / "porto-alegre.yaml"
+    ids = [f"report-{n:02d}" for n in range(1, 61)]
+    sources = "".join(
+        f"  - id: {source}\n"
+        f"    title: \"Assemblies, delegates and budget councils in the districts of the city, report {n} of a long "
+        f"series on how residents ranked public works, what the council funded, what it left for the next year and "
+        f"why, with the minutes of every regional assembly and the thematic forums, the tables of the works ranked "
+        f"first in each of the sixteen districts\"\n"
+        f"    author: Gabinete de Planejamento, Coordenação de Relações com a Comunidade and the Conselho do "
+        f"Orçamento Participativo\n"
+        f"    publisher: City of Porto Alegre\n    year: 2000\n"
+        f"    url: https://example.org/reports/participatory-budget/{source}\n    kind: report\n"
+        for n, source in enumerate(ids, 1))
+    edit(case, "reviewed: 2026-11-26", sources + "reviewed: 2026-11-26")
+    edit(case, "    sources: [santos-1998]", f"    sources: [santos-1998, {', '.join(ids)}]")
+    book = load_handbook(tiny)
+    assert not book.errors, book.errors
+    for pdf in handout.build_handouts(book, ["en"], list(PAPERS), tmp_path):
+        pages = [no_space(page.extract_text()) for page in PdfReader(pdf).pages]
+        assert len(pages) > 2
+        for n, source in enumerate(ids, 1):
+            entry = no_space(f"report {n} of a long series on how residents ranked public works")
+            address = f"https://example.org/reports/participatory-budget/{source}"
+            holding = [i for i, page in enumerate(pages) if entry in page and address in page]
+            assert len(holding) == 1, f"{pdf.name}: source {n} is not whole on one page"
